@@ -55,7 +55,9 @@ pub(crate) fn error_for_status(
             "{name} answered the request for {what} with unexpected HTTP status {status}"
         )),
     };
-    error.with_status(status).with_vendor_message(vendor_message)
+    error
+        .with_status(status)
+        .with_vendor_message(vendor_message)
 }
 
 fn unauthorized_remediation(vendor: Vendor) -> &'static str {
@@ -229,20 +231,32 @@ mod tests {
             assert_eq!((e.code(), e.is_retryable()), (ErrorCode::ServerError, true));
             assert_eq!(e.status(), Some(s));
         }
-        assert_eq!(classify(Vendor::Vsa9, 400, None).code(), ErrorCode::InvalidConfig);
-        assert_eq!(classify(Vendor::Vsax, 302, None).code(), ErrorCode::BadResponse);
+        assert_eq!(
+            classify(Vendor::Vsa9, 400, None).code(),
+            ErrorCode::InvalidConfig
+        );
+        assert_eq!(
+            classify(Vendor::Vsax, 302, None).code(),
+            ErrorCode::BadResponse
+        );
     }
 
     #[test]
     fn autotask_client_mistakes_in_500s_are_not_retryable() {
         let cases = [
-            ("Zone information could not be determined", ErrorCode::Unauthorized),
+            (
+                "Zone information could not be determined",
+                ErrorCode::Unauthorized,
+            ),
             ("IntegrationCode is invalid.", ErrorCode::Unauthorized),
             (
                 "User does not have the adequate permissions to query this entity.",
                 ErrorCode::Forbidden,
             ),
-            ("Unable to find field 'nope' in the Company Entity.", ErrorCode::InvalidConfig),
+            (
+                "Unable to find field 'nope' in the Company Entity.",
+                ErrorCode::InvalidConfig,
+            ),
         ];
         for (msg, code) in cases {
             let e = classify(Vendor::Autotask, 500, Some(msg));

@@ -87,7 +87,11 @@ pub struct Error {
 
 impl Error {
     /// A new error. `retryable` starts false; see [`Error::retryable`].
-    pub fn new(code: ErrorCode, message: impl Into<String>, remediation: impl Into<String>) -> Self {
+    pub fn new(
+        code: ErrorCode,
+        message: impl Into<String>,
+        remediation: impl Into<String>,
+    ) -> Self {
         Error {
             code,
             status: None,

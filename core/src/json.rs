@@ -222,7 +222,10 @@ mod tests {
     fn parse_object_explains_what_was_expected() {
         let e = parse_object(b"[1,2]", "a VSA X list envelope").unwrap_err();
         assert_eq!(e.code(), crate::ErrorCode::BadResponse);
-        assert_eq!(e.message(), "Expected a VSA X list envelope, got a JSON array");
+        assert_eq!(
+            e.message(),
+            "Expected a VSA X list envelope, got a JSON array"
+        );
         let e = parse_object(b"{\"a\":", "x").unwrap_err();
         assert!(e.is_retryable());
         let e = parse_object(b"<html><title>Oops</title></html>", "x").unwrap_err();
@@ -252,17 +255,16 @@ mod tests {
         assert_eq!(take_list(&mut m, "items", "x").unwrap(), vec![json!(1)]);
         let mut bad = json!({"Data": "nope"}).as_object().cloned().unwrap();
         assert_eq!(
-            take_list(&mut bad, "Data", "a list envelope").unwrap_err().message(),
+            take_list(&mut bad, "Data", "a list envelope")
+                .unwrap_err()
+                .message(),
             "Expected a list envelope with \"Data\" as a list, got a JSON string"
         );
     }
 
     #[test]
     fn messages_from_strings_arrays_and_objects() {
-        assert_eq!(
-            message_text(&json!(["a", "b"])),
-            Some("a; b".to_string())
-        );
+        assert_eq!(message_text(&json!(["a", "b"])), Some("a; b".to_string()));
         assert_eq!(
             message_text(&json!({"Message": "m", "Details": "d"})),
             Some("m".to_string())

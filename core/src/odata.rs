@@ -89,7 +89,10 @@ mod tests {
 
     #[test]
     fn non_ascii_is_utf8_percent_encoded() {
-        assert_eq!(encode_query_value("Name eq 'Müller'"), "Name%20eq%20%27M%C3%BCller%27");
+        assert_eq!(
+            encode_query_value("Name eq 'Müller'"),
+            "Name%20eq%20%27M%C3%BCller%27"
+        );
     }
 
     #[test]

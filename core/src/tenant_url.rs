@@ -75,41 +75,27 @@ impl Subject {
 
 /// Normalises a pasted VSA X or VSA 9 server address to the vendor's API base (ending in `/`).
 ///
-/// Accepts a missing scheme, surrounding whitespace, a trailing or doubled slash and the
-/// API base (or a prefix of it); refuses anything that is not a plain https origin, or
-/// http on loopback when `allow_insecure_loopback` is set. Autotask has no tenant URL.
+/// Accepts what users paste: a missing scheme, surrounding whitespace, upper case, a
+/// trailing or doubled slash, the API base or a prefix of it. Refuses, as
+/// [`ErrorCode::InvalidConfig`], any other path, userinfo, query, fragment, scheme other
+/// than https (http only on loopback with `allow_insecure_loopback`), and
+/// [`Vendor::Autotask`], which has no tenant URL.
 pub fn normalize_tenant_url(
     vendor: Vendor,
     input: &str,
     allow_insecure_loopback: bool,
 ) -> Result<Url, Error> {
     // VSA 9 REST and its Data Warehouse live on the same server, so either base is accepted.
-    const VSA9_PATHS: &[&[&str]] = &[
-        &[],
-        &["api"],
-        &["api", "v1.0"],
-        &["api", "odata"],
-        &["api", "odata", "1.0"],
-    ];
-    let (name, example, base_path, accepted): (_, _, _, &[&[&str]]) = match vendor {
+    const VSA9_PATHS: &[&str] = &["", "api", "api/v1.0", "api/odata", "api/odata/1.0"];
+    const VSA9: (&str, &str) = ("The VSA 9 server URL", "https://vsa.example.com");
+    let ((name, example), base_path, accepted) = match vendor {
         Vendor::Vsax => (
-            "The VSA X tenant URL",
-            "https://acme.vsax.net",
+            ("The VSA X tenant URL", "https://acme.vsax.net"),
             "/api/v3/",
-            &[&[], &["api"], &["api", "v3"]],
+            &["", "api", "api/v3"][..],
         ),
-        Vendor::Vsa9 => (
-            "The VSA 9 server URL",
-            "https://vsa.example.com",
-            "/api/v1.0/",
-            VSA9_PATHS,
-        ),
-        Vendor::Vsa9Warehouse => (
-            "The VSA 9 server URL",
-            "https://vsa.example.com",
-            "/api/odata/1.0/",
-            VSA9_PATHS,
-        ),
+        Vendor::Vsa9 => (VSA9, "/api/v1.0/", VSA9_PATHS),
+        Vendor::Vsa9Warehouse => (VSA9, "/api/odata/1.0/", VSA9_PATHS),
         Vendor::Autotask => return Err(Error::config(AUTOTASK_NO_TENANT, AUTOTASK_NO_TENANT_FIX)),
     };
     let subject = Subject {
@@ -129,15 +115,8 @@ pub fn normalize_tenant_url(
         return Err(subject.refuse(plain_http(&url), fix));
     }
 
-    let segments = path_segments(&url);
-    let known = accepted.iter().any(|allowed| {
-        allowed.len() == segments.len()
-            && allowed
-                .iter()
-                .zip(&segments)
-                .all(|(a, s)| a.eq_ignore_ascii_case(s))
-    });
-    if !known {
+    let path = path_segments(&url).join("/").to_ascii_lowercase();
+    if !accepted.contains(&path.as_str()) {
         return Err(subject.refuse(
             format!(
                 "should be the server address, e.g. `{example}`, but it has the path `{}`",
@@ -241,31 +220,24 @@ pub fn check_next_link(base: &Url, request_url: &Url, link: &str) -> Result<Url,
             truncate_chars(next.scheme(), QUOTE_MAX_CHARS)
         )));
     }
+    let at = describe_origin(&next);
     if !same_origin(base, &next) {
-        return Err(refuse(format!(
-            "to {}, another origin than {}",
-            describe_origin(&next),
-            describe_origin(base)
-        )));
+        let expected = describe_origin(base);
+        return Err(refuse(format!("to {at}, another origin than {expected}")));
     }
     if !next.username().is_empty() || next.password().is_some() {
         return Err(refuse(format!(
-            "to {} that carries a user name or password",
-            describe_origin(&next)
+            "to {at} that carries a user name or password"
         )));
     }
     if !path_is_under(next.path(), base.path()) {
+        let base_path = truncate_chars(base.path(), QUOTE_MAX_CHARS);
         return Err(refuse(format!(
-            "on {} outside the API base path `{}`",
-            describe_origin(&next),
-            truncate_chars(base.path(), QUOTE_MAX_CHARS)
+            "on {at} outside the API base path `{base_path}`"
         )));
     }
     if next.fragment().is_some() {
-        return Err(refuse(format!(
-            "to {} with a fragment (#...)",
-            describe_origin(&next)
-        )));
+        return Err(refuse(format!("to {at} with a fragment (#...)")));
     }
     Ok(next)
 }
@@ -457,5 +429,368 @@ fn describe_origin(url: &Url) -> String {
     match url.port() {
         Some(port) => format!("`{}://{host}:{port}`", url.scheme()),
         None => format!("`{}://{host}`", url.scheme()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use Vendor::{Autotask, Vsa9, Vsa9Warehouse, Vsax};
+
+    const AT: &str = "https://webservices15.autotask.net";
+
+    // Tables stay one case per line: rustfmt would spread each row over four.
+    #[rustfmt::skip]
+    const VSAX_PASTES: &[(&str, &str)] = &[
+        ("https://acme.vsax.net", "https://acme.vsax.net/api/v3/"),
+        ("  https://acme.vsax.net/ \n", "https://acme.vsax.net/api/v3/"),
+        ("acme.vsax.net", "https://acme.vsax.net/api/v3/"),
+        ("acme.vsax.net:8443", "https://acme.vsax.net:8443/api/v3/"),
+        ("acme.vsax.net:8443/api/v3", "https://acme.vsax.net:8443/api/v3/"),
+        ("//acme.vsax.net", "https://acme.vsax.net/api/v3/"),
+        ("HTTPS://ACME.VSA.KASEYA.NET", "https://acme.vsa.kaseya.net/api/v3/"),
+        ("https://acme.kaseya.com:443/", "https://acme.kaseya.com/api/v3/"),
+        ("https://acme.vsax.net//", "https://acme.vsax.net/api/v3/"),
+        ("https://acme.vsax.net/api", "https://acme.vsax.net/api/v3/"),
+        ("https://acme.vsax.net/api/", "https://acme.vsax.net/api/v3/"),
+        ("https://acme.vsax.net/api/v3", "https://acme.vsax.net/api/v3/"),
+        ("https://acme.vsax.net/API/V3/", "https://acme.vsax.net/api/v3/"),
+        ("https://acme.vsax.net//api//v3//", "https://acme.vsax.net/api/v3/"),
+        ("https://acme.vsax.net///api///v3", "https://acme.vsax.net/api/v3/"),
+        ("https://localhost", "https://localhost/api/v3/"),
+    ];
+
+    /// Each refusal with a phrase its message must contain; all are `InvalidConfig`.
+    #[rustfmt::skip]
+    const TENANT_REFUSALS: &[(Vendor, &str, &str)] = &[
+        (Vsax, "", "is empty"),
+        (Vsax, "   \t", "is empty"),
+        (Vsax, "https://", "could not be read"),
+        (Vsax, "https://acme vsax.net", "could not be read"),
+        (Vsax, "acme.vsax.net:99999", "could not be read"),
+        (Vsax, "ftp://acme.vsax.net", "`ftp:`"),
+        (Vsax, "file:///etc/passwd", "`file:`"),
+        (Vsax, "javascript:alert(1)", "`javascript:`"),
+        (Vsax, "gopher://acme.vsax.net", "does not start with https://"),
+        (Vsax, "http://acme.vsax.net", "plain http://"),
+        (Vsax, "https://user:pw@acme.vsax.net", "user name or password"),
+        (Vsax, "https://user@acme.vsax.net", "user name or password"),
+        (Vsax, "user:pw@acme.vsax.net", "user name or password"),
+        (Vsax, "https://acme.vsax.net/?x=1", "query"),
+        (Vsax, "https://acme.vsax.net?", "query"),
+        (Vsax, "https://acme.vsax.net/#top", "fragment"),
+        (Vsax, "https://acme.vsax.net#", "fragment"),
+        (Vsax, "https://acme.vsax.net/api/v1.0", "path `/api/v1.0`"),
+        (Vsax, "https://acme.vsax.net/login", "e.g. `https://acme.vsax.net`"),
+        (Vsa9, "https://vsa.example.com/api/v3", "e.g. `https://vsa.example.com`"),
+        (Vsa9Warehouse, "https://vsa.example.com/vsapres/web20", "`/vsapres/web20`"),
+        (Autotask, AT, "no tenant URL"),
+    ];
+
+    /// Zone URLs refused whatever their source, with the `allow_insecure_loopback` flag.
+    #[rustfmt::skip]
+    const ZONE_REFUSALS: &[(&str, bool)] = &[
+        ("http://webservices15.autotask.net", false),
+        ("https://webservices15.autotask.net.evil.com", false),
+        ("https://evilautotask.net/ATServicesRest/", false),
+        ("https://autotask.net.evil.com", false),
+        ("https://1.2.3.4/ATServicesRest/", false),
+        ("https://[2001:db8::1]/ATServicesRest/", false),
+        ("http://127.0.0.1:8080/ATServicesRest/", false),
+        ("http://10.0.0.1:8080/ATServicesRest/", true),
+        ("https://user:pw@webservices15.autotask.net", false),
+        ("https://webservices15.autotask.net/ATServicesRest/?x=1", false),
+        ("https://webservices15.autotask.net/ATServicesRest/#", false),
+        ("https://webservices15.autotask.net/ATServicesRest/V2.0/", false),
+        ("https://webservices15.autotask.net/ATServicesRest/V1.0/Companies", false),
+        ("https://webservices15.autotask.net/other", false),
+        ("javascript:alert(1)", true),
+        ("", true),
+        ("not a url at all", true),
+    ];
+
+    /// Next links from a request to `https://acme.vsax.net/api/v3/devices`, with a phrase
+    /// the `UnsafeLink` message must contain.
+    #[rustfmt::skip]
+    const UNSAFE_LINKS: &[(&str, &str)] = &[
+        ("https://evil.com/api/v3/devices?$skip=1", "`https://evil.com`"),
+        ("//evil.com/api/v3/devices", "`https://evil.com`"),
+        ("http://acme.vsax.net/api/v3/devices?$skip=1", "`http://acme.vsax.net`"),
+        ("https://acme.vsax.net:8443/api/v3/devices", "`https://acme.vsax.net:8443`"),
+        ("https://acme.vsax.net.evil.com/api/v3/x", "`https://acme.vsax.net.evil.com`"),
+        ("https://u:p@acme.vsax.net/api/v3/devices", "user name or password"),
+        ("https://acme.vsax.net/api/v2/devices", "outside the API base"),
+        ("/api/v3x/devices", "outside the API base"),
+        ("../../other", "outside the API base"),
+        ("/api/v3/%2e%2e/%2e%2e/other", "outside the API base"),
+        ("https://acme.vsax.net/api/v3/devices#", "fragment"),
+        ("javascript:alert(1)", "`javascript:`"),
+        ("data:text/plain,x", "`data:`"),
+        ("   ", "empty"),
+        ("https://[", "could not be read"),
+    ];
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    /// The URL as a string, or the error's code and message, so tables compare one value.
+    fn show(r: Result<Url, Error>) -> String {
+        r.map_or_else(|e| format!("{}: {}", e.code(), e.message()), String::from)
+    }
+
+    /// Asserts a refusal with `code`, a message containing `needle` and some remediation.
+    #[track_caller]
+    fn refused(r: Result<Url, Error>, code: ErrorCode, needle: &str) -> Error {
+        let err = r.expect_err(needle);
+        assert_eq!(err.code(), code, "{}", err.message());
+        assert!(
+            err.message().contains(needle),
+            "no {needle:?} in {}",
+            err.message()
+        );
+        assert!(!err.remediation().is_empty(), "{}", err.message());
+        err
+    }
+
+    #[test]
+    fn vsax_accepts_every_paste_form() {
+        for &(input, want) in VSAX_PASTES {
+            let got = normalize_tenant_url(Vsax, input, false);
+            assert_eq!(show(got), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn vsa9_and_warehouse_accept_every_paste_form() {
+        let paths = "/ /api /api/v1.0 /API/V1.0/ /api/odata //api//odata//1.0// /api/odata/1.0";
+        for path in paths.split(' ').chain([""]) {
+            let input = format!("https://VSA.example.com:4443{path}");
+            let rest = show(normalize_tenant_url(Vsa9, &input, false));
+            assert_eq!(rest, "https://vsa.example.com:4443/api/v1.0/", "{input}");
+            let dw = show(normalize_tenant_url(Vsa9Warehouse, &input, false));
+            assert_eq!(dw, "https://vsa.example.com:4443/api/odata/1.0/", "{input}");
+        }
+        let bare = normalize_tenant_url(Vsa9, " 10.0.0.5 ", false);
+        assert_eq!(show(bare), "https://10.0.0.5/api/v1.0/");
+    }
+
+    #[test]
+    fn tenant_url_refusals_are_invalid_config() {
+        for &(vendor, input, needle) in TENANT_REFUSALS {
+            refused(
+                normalize_tenant_url(vendor, input, true),
+                ErrorCode::InvalidConfig,
+                needle,
+            );
+        }
+    }
+
+    #[test]
+    fn loopback_http_needs_the_flag() {
+        let origins =
+            "http://127.0.0.1:8080 http://127.9.8.7 http://localhost:3000 http://[::1]:8080";
+        for origin in origins.split(' ') {
+            let allowed = normalize_tenant_url(Vsax, origin, true);
+            assert_eq!(show(allowed), format!("{origin}/api/v3/"));
+            let denied = normalize_tenant_url(Vsax, origin, false);
+            let err = refused(denied, ErrorCode::InvalidConfig, "plain http://");
+            assert!(err.remediation().contains("allow_insecure_loopback"));
+        }
+        // https on loopback needs no flag; http elsewhere is refused even with it.
+        assert!(normalize_tenant_url(Vsa9, "https://[::1]:8443", false).is_ok());
+        assert!(normalize_tenant_url(Vsax, "http://10.0.0.1", true).is_err());
+        assert!(normalize_tenant_url(Vsax, "http://localhost.evil.com", true).is_err());
+    }
+
+    #[test]
+    fn is_loopback_covers_127_slash_8_ipv6_and_localhost() {
+        let yes = "http://127.0.0.1 http://127.255.0.1 http://[::1] http://LOCALHOST";
+        let no = "http://128.0.0.1 http://[::2] http://localhost.evil.com http://0.0.0.0";
+        for (list, want) in [(yes, true), (no, false)] {
+            for input in list.split(' ') {
+                assert_eq!(is_loopback(&url(input)), want, "{input}");
+            }
+        }
+    }
+
+    #[test]
+    fn messages_never_echo_secrets() {
+        const S: &str = "S3CRET-SENTINEL";
+        let no_leak = |r: Result<Url, Error>| {
+            let err = r.expect_err("every sentinel input is refused");
+            for text in [err.message(), err.remediation(), &err.to_string()] {
+                let leaked = text.to_lowercase().contains(&S.to_lowercase());
+                assert!(!leaked, "leaked: {text}");
+            }
+        };
+        for input in [
+            format!("https://{S}:{S}@acme.vsax.net"),
+            format!("https://{S}@acme.vsax.net"),
+            format!("{S}:{S}@acme.vsax.net"),
+            format!("https://acme.vsax.net/?token={S}"),
+            format!("https://acme.vsax.net/#{S}"),
+            format!("{S} is my token"),
+            format!("https://{S} x"),
+            format!("{S}:{S}"),
+            format!("{AT}/ATServicesRest/?k={S}"),
+            format!("https://{S}@webservices15.autotask.net"),
+        ] {
+            for vendor in [Vsax, Vsa9, Vsa9Warehouse] {
+                no_leak(normalize_tenant_url(vendor, &input, false));
+            }
+            for source in [UrlSource::User, UrlSource::Server] {
+                no_leak(normalize_autotask_zone_url(&input, false, source));
+            }
+            no_leak(validate_zone_discovery_url(&input, false));
+        }
+        let base = url("https://acme.vsax.net/api/v3/");
+        for link in [
+            format!("https://evil.com/api/v3/x?t={S}"),
+            format!("https://{S}:{S}@acme.vsax.net/api/v3/x"),
+            format!("https://acme.vsax.net/other?t={S}"),
+            format!("https://acme.vsax.net/api/v3/x#{S}"),
+        ] {
+            no_leak(check_next_link(&base, &base, &link));
+        }
+    }
+
+    #[test]
+    fn zone_url_accepts_autotask_and_simulator_forms() {
+        let want = format!("{AT}/ATServicesRest/V1.0/");
+        for suffix in " / /ATServicesRest /ATServicesRest/ /atservicesrest/v1.0".split(' ') {
+            let input = format!("{AT}{suffix}");
+            let got = normalize_autotask_zone_url(&input, false, UrlSource::Server);
+            assert_eq!(show(got), want, "{input:?}");
+        }
+        for input in [
+            "https://WebServices15.AutoTask.net//ATServicesRest//V1.0//",
+            " webservices15.autotask.net/ATServicesRest/V1.0/ ",
+        ] {
+            let got = normalize_autotask_zone_url(input, false, UrlSource::User);
+            assert_eq!(show(got), want, "{input:?}");
+        }
+        let sim = "http://127.0.0.1:8080/autotask/ATServicesRest/";
+        let got = show(normalize_autotask_zone_url(sim, true, UrlSource::Server));
+        assert_eq!(got, format!("{sim}V1.0/"));
+        let got = normalize_autotask_zone_url("http://localhost:8080", true, UrlSource::User);
+        assert_eq!(show(got), "http://localhost:8080/ATServicesRest/V1.0/");
+    }
+
+    #[test]
+    fn zone_url_refusals_use_the_code_of_their_source() {
+        for &(input, allow) in ZONE_REFUSALS {
+            let user = normalize_autotask_zone_url(input, allow, UrlSource::User);
+            refused(user, ErrorCode::InvalidConfig, "");
+            let server = normalize_autotask_zone_url(input, allow, UrlSource::Server);
+            let err = refused(server, ErrorCode::UnsafeLink, "");
+            assert!(
+                err.remediation().starts_with("Nothing was sent"),
+                "{input:?}"
+            );
+        }
+        // A server must send an absolute URL; only people get a missing scheme forgiven.
+        let bare =
+            normalize_autotask_zone_url(&AT.replace("https://", ""), false, UrlSource::Server);
+        refused(bare, ErrorCode::UnsafeLink, "");
+    }
+
+    #[test]
+    fn zone_discovery_url_keeps_its_path() {
+        let ok = validate_zone_discovery_url(DEFAULT_ZONE_DISCOVERY_URL, false);
+        assert_eq!(show(ok), DEFAULT_ZONE_DISCOVERY_URL);
+        let doubled = "https://webservices.autotask.net//ATServicesRest//V1.0//zoneInformation";
+        let got = validate_zone_discovery_url(doubled, false);
+        assert_eq!(show(got), DEFAULT_ZONE_DISCOVERY_URL);
+        let sim = validate_zone_discovery_url("http://[::1]:8080/at/zoneInformation", true);
+        assert_eq!(show(sim), "http://[::1]:8080/at/zoneInformation");
+        for bad in [
+            DEFAULT_ZONE_DISCOVERY_URL.replace("https", "http"),
+            DEFAULT_ZONE_DISCOVERY_URL.replace(".net/", ".net.evil.com/"),
+            format!("{DEFAULT_ZONE_DISCOVERY_URL}?user=x"),
+            DEFAULT_ZONE_DISCOVERY_URL.replace("https://", "https://u:p@"),
+            "http://127.0.0.1:8080/zoneInformation".to_string(),
+        ] {
+            refused(
+                validate_zone_discovery_url(&bad, false),
+                ErrorCode::InvalidConfig,
+                "",
+            );
+        }
+    }
+
+    #[test]
+    fn next_links_on_the_api_base_are_followed() {
+        let base = url("https://vsa.example.com/api/odata/1.0/");
+        let request = url("https://vsa.example.com/api/odata/1.0/Agents?$top=100");
+        let links = [
+            "Agents?$skip=100",
+            " https://vsa.example.com:443/api/odata/1.0/Agents?$skip=100 ",
+            "/api/odata/1.0/Agents?$skip=100",
+        ];
+        for link in links {
+            let got = check_next_link(&base, &request, link);
+            assert_eq!(
+                show(got),
+                "https://vsa.example.com/api/odata/1.0/Agents?$skip=100"
+            );
+        }
+        let at_base = url(&format!("{AT}/ATServicesRest/V1.0/"));
+        let at_request = url(&format!("{AT}/ATServicesRest/V1.0/Companies/query"));
+        let next = format!(
+            "{AT}/ATServicesRest/V1.0/Companies/query/next\
+             ?paging=%7B%22pageSize%22%3A500%7D&search=%7B%7D"
+        );
+        assert_eq!(show(check_next_link(&at_base, &at_request, &next)), next);
+        let sim = url("http://127.0.0.1:8080/api/v3/");
+        let got = check_next_link(&sim, &sim, "http://127.0.0.1:8080/api/v3/devices?$skip=5");
+        assert!(got.is_ok());
+    }
+
+    #[test]
+    fn next_links_elsewhere_are_unsafe() {
+        let base = url("https://acme.vsax.net/api/v3/");
+        let request = url("https://acme.vsax.net/api/v3/devices?$top=100");
+        for &(link, needle) in UNSAFE_LINKS {
+            let got = check_next_link(&base, &request, link);
+            let err = refused(got, ErrorCode::UnsafeLink, needle);
+            assert!(
+                err.remediation().starts_with("Nothing was sent"),
+                "{link:?}"
+            );
+            assert!(
+                !err.message().contains("$skip"),
+                "{link:?} echoed its query"
+            );
+        }
+    }
+
+    #[test]
+    fn same_origin_compares_scheme_host_and_effective_port() {
+        let same = |a: &str, b: &str| same_origin(&url(a), &url(b));
+        assert!(same("https://a.example/x", "https://A.example:443/y?z"));
+        assert!(same("http://[::1]:80/", "http://[::1]/"));
+        assert!(!same("https://a.example/", "http://a.example/"));
+        assert!(!same("https://a.example/", "https://a.example:8443/"));
+        assert!(!same("https://a.example/", "https://b.example/"));
+        assert!(!same("javascript:x", "javascript:x"));
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_input_never_panics(
+            input in prop_oneof![".*", "[a-zA-Z]{0,6}:?/{0,3}[a-zA-Z0-9.:@\\[\\]%?#/ -]{0,40}"],
+            allow in any::<bool>(),
+        ) {
+            for vendor in [Vsax, Vsa9, Vsa9Warehouse, Autotask] {
+                let _ = normalize_tenant_url(vendor, &input, allow);
+            }
+            let _ = normalize_autotask_zone_url(&input, allow, UrlSource::User);
+            let _ = normalize_autotask_zone_url(&input, allow, UrlSource::Server);
+            let _ = validate_zone_discovery_url(&input, allow);
+            let base = url("https://acme.vsax.net/api/v3/");
+            let _ = check_next_link(&base, &url("https://acme.vsax.net/api/v3/devices"), &input);
+        }
     }
 }

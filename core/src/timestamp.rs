@@ -20,7 +20,10 @@ pub(crate) fn parse_iso8601(text: &str) -> Option<Timestamp> {
         std::str::from_utf8(part).ok()?.parse().ok()
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    if s.get(4) != Some(&b'-') || s.get(7) != Some(&b'-') || !matches!(s.get(10), Some(b'T' | b't' | b' ')) {
+    if s.get(4) != Some(&b'-')
+        || s.get(7) != Some(&b'-')
+        || !matches!(s.get(10), Some(b'T' | b't' | b' '))
+    {
         return None;
     }
     let (hour, minute) = (num(11..13)?, num(14..16)?);
@@ -52,7 +55,12 @@ pub(crate) fn parse_iso8601(text: &str) -> Option<Timestamp> {
             i = end;
         }
     }
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let (offset_minutes, has_zone) = match s.get(i) {
@@ -103,9 +111,18 @@ mod tests {
         // 2026-11-22T12:30:00Z = 1795350600 s
         assert_eq!(ms("2026-11-22T12:30:00Z"), Some((1_795_350_600_000, true)));
         assert_eq!(ms("2026-11-22T12:30:00"), Some((1_795_350_600_000, false)));
-        assert_eq!(ms("2026-11-22T13:30:00+01:00"), Some((1_795_350_600_000, true)));
-        assert_eq!(ms("2026-11-22T07:30:00-0500"), Some((1_795_350_600_000, true)));
-        assert_eq!(ms("2026-11-22T12:30:00.1234567Z"), Some((1_795_350_600_123, true)));
+        assert_eq!(
+            ms("2026-11-22T13:30:00+01:00"),
+            Some((1_795_350_600_000, true))
+        );
+        assert_eq!(
+            ms("2026-11-22T07:30:00-0500"),
+            Some((1_795_350_600_000, true))
+        );
+        assert_eq!(
+            ms("2026-11-22T12:30:00.1234567Z"),
+            Some((1_795_350_600_123, true))
+        );
         assert_eq!(ms("2026-11-22 12:30"), Some((1_795_350_600_000, false)));
         assert_eq!(ms("1970-01-01T00:00:00Z"), Some((0, true)));
         assert_eq!(ms("2000-02-29T00:00:00Z"), Some((951_782_400_000, true)));
@@ -114,9 +131,16 @@ mod tests {
     #[test]
     fn refuses_everything_else_without_panicking() {
         for bad in [
-            "", "2026", "2026-13-01T00:00:00Z", "2026-11-22", "2026-11-22T25:00:00Z",
-            "2026-11-22T12:30:00Q", "2026-11-22T12:30:00.Z", "2026-11-22T12:30:00+1",
-            "２０２６-11-22T12:30:00Z", "2026-11-22T12:30:00Z trailing",
+            "",
+            "2026",
+            "2026-13-01T00:00:00Z",
+            "2026-11-22",
+            "2026-11-22T25:00:00Z",
+            "2026-11-22T12:30:00Q",
+            "2026-11-22T12:30:00.Z",
+            "2026-11-22T12:30:00+1",
+            "２０２６-11-22T12:30:00Z",
+            "2026-11-22T12:30:00Z trailing",
         ] {
             assert_eq!(parse_iso8601(bad), None, "{bad}");
         }

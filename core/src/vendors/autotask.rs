@@ -4,7 +4,9 @@
 use serde_json::{json, Value};
 
 use super::ParsedPage;
-use crate::json::{as_i64_lenient, as_u64_lenient, get_present, message_text, parse_object, take_list, type_name};
+use crate::json::{
+    as_i64_lenient, as_u64_lenient, get_present, message_text, parse_object, take_list, type_name,
+};
 use crate::Error;
 
 /// The server refuses more than this many records per query.
@@ -131,7 +133,9 @@ pub(crate) fn parse_count(body: &[u8]) -> Result<u64, Error> {
     let map = parse_object(body, COUNT_ENVELOPE)?;
     get_present(&map, "queryCount")
         .and_then(as_u64_lenient)
-        .ok_or_else(|| Error::bad_response(format!("Expected {COUNT_ENVELOPE}, got no \"queryCount\"")))
+        .ok_or_else(|| {
+            Error::bad_response(format!("Expected {COUNT_ENVELOPE}, got no \"queryCount\""))
+        })
 }
 
 /// Parses zone information and returns the zone's `url` as sent (checked by the caller).
@@ -151,8 +155,16 @@ mod tests {
 
     #[test]
     fn query_body_default_keyset_and_fields() {
-        let body = query_body(&validate_filter(&match_all_filter()).unwrap(), None, 500, None);
-        assert_eq!(body, r#"{"filter":[{"field":"id","op":"gte","value":0}],"maxRecords":500}"#);
+        let body = query_body(
+            &validate_filter(&match_all_filter()).unwrap(),
+            None,
+            500,
+            None,
+        );
+        assert_eq!(
+            body,
+            r#"{"filter":[{"field":"id","op":"gte","value":0}],"maxRecords":500}"#
+        );
         let fields = fields_with_id(&["companyName".to_string()]);
         let body: Value = serde_json::from_str(&query_body(
             &validate_filter(&json!({"op":"eq","field":"isActive","value":true})).unwrap(),
@@ -171,8 +183,17 @@ mod tests {
 
     #[test]
     fn filters_are_checked() {
-        for bad in [json!("id gte 0"), json!([]), json!([{"field": "x"}]), json!([1])] {
-            assert_eq!(validate_filter(&bad).unwrap_err().code(), ErrorCode::InvalidConfig, "{bad}");
+        for bad in [
+            json!("id gte 0"),
+            json!([]),
+            json!([{"field": "x"}]),
+            json!([1]),
+        ] {
+            assert_eq!(
+                validate_filter(&bad).unwrap_err().code(),
+                ErrorCode::InvalidConfig,
+                "{bad}"
+            );
         }
     }
 
@@ -183,15 +204,24 @@ mod tests {
         assert!(page.next_link.is_some());
         assert_eq!(last_id(&page.items).unwrap(), Some(9));
         assert_eq!(last_id(&[]).unwrap(), None);
-        assert_eq!(last_id(&[json!({"name": "x"})]).unwrap_err().code(), ErrorCode::BadResponse);
+        assert_eq!(
+            last_id(&[json!({"name": "x"})]).unwrap_err().code(),
+            ErrorCode::BadResponse
+        );
         let page = parse_list(br#"{"items":[],"pageDetails":{"nextPageUrl":null}}"#).unwrap();
         assert!(page.next_link.is_none());
         assert_eq!(parse_count(br#"{"queryCount":42}"#).unwrap(), 42);
-        assert_eq!(parse_count(br#"{"count":42}"#).unwrap_err().code(), ErrorCode::BadResponse);
+        assert_eq!(
+            parse_count(br#"{"count":42}"#).unwrap_err().code(),
+            ErrorCode::BadResponse
+        );
         assert_eq!(
             parse_zone(br#"{"zoneName":"America West","url":"https://webservices15.autotask.net/ATServicesRest/","webUrl":"https://ww15.autotask.net/","ci":123}"#).unwrap(),
             "https://webservices15.autotask.net/ATServicesRest/"
         );
-        assert_eq!(parse_zone(br#"{"url":""}"#).unwrap_err().code(), ErrorCode::BadResponse);
+        assert_eq!(
+            parse_zone(br#"{"url":""}"#).unwrap_err().code(),
+            ErrorCode::BadResponse
+        );
     }
 }

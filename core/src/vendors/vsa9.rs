@@ -8,7 +8,9 @@ use sha2::{Digest, Sha256};
 
 use super::{vendor_message, ParsedPage};
 use crate::classify::error_for_status;
-use crate::json::{as_i64_lenient, as_u64_lenient, get_present, message_text, parse_object, take_list};
+use crate::json::{
+    as_i64_lenient, as_u64_lenient, get_present, message_text, parse_object, take_list,
+};
 use crate::timestamp::parse_iso8601;
 use crate::{Error, ErrorCode, Secret, Vendor};
 
@@ -35,8 +37,14 @@ pub(crate) struct Session {
 /// R2 = sha256(password), R1 = sha1(password), all lowercase hex.
 pub(crate) fn legacy_auth_payload(username: &str, password: &str, nonce: u64) -> String {
     let n = nonce.to_string();
-    let pass2 = sha256_hex(&format!("{}{n}", sha256_hex(&format!("{password}{username}"))));
-    let pass1 = sha1_hex(&format!("{}{n}", sha1_hex(&format!("{password}{username}"))));
+    let pass2 = sha256_hex(&format!(
+        "{}{n}",
+        sha256_hex(&format!("{password}{username}"))
+    ));
+    let pass1 = sha1_hex(&format!(
+        "{}{n}",
+        sha1_hex(&format!("{password}{username}"))
+    ));
     format!(
         "user={username},pass2={pass2},pass1={pass1},rpass2={},rpass1={},rand2={n}",
         sha256_hex(password),
@@ -127,7 +135,12 @@ fn check_in_body_status(map: &Map<String, Value>, body: &[u8], what: &str) -> Re
     };
     match code {
         0 | 200..=299 => Ok(()),
-        400..=599 => Err(error_for_status(Vendor::Vsa9, code as u16, what, vendor_message(body))),
+        400..=599 => Err(error_for_status(
+            Vendor::Vsa9,
+            code as u16,
+            what,
+            vendor_message(body),
+        )),
         other => Err(Error::new(
             ErrorCode::ServerError,
             format!("Kaseya VSA 9 reported error code {other} for {what}"),
@@ -165,7 +178,10 @@ mod tests {
 
     #[test]
     fn session_errors() {
-        let e = parse_session(br#"{"Result":null,"ResponseCode":401,"Status":"Error","Error":"Invalid credentials"}"#).unwrap_err();
+        let e = parse_session(
+            br#"{"Result":null,"ResponseCode":401,"Status":"Error","Error":"Invalid credentials"}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.code(), ErrorCode::Unauthorized);
         assert_eq!(e.vendor_message(), Some("Invalid credentials"));
         let e = parse_session(br#"{"Result":{"UserName":"x"},"ResponseCode":0}"#).unwrap_err();
@@ -181,7 +197,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!((page.items.len(), page.total), (2, Some(3)));
-        let e = parse_list(br#"{"Result":null,"ResponseCode":401,"Status":"Error","Error":"Session has expired"}"#, "x").unwrap_err();
+        let e = parse_list(
+            br#"{"Result":null,"ResponseCode":401,"Status":"Error","Error":"Session has expired"}"#,
+            "x",
+        )
+        .unwrap_err();
         assert_eq!(e.code(), ErrorCode::Unauthorized);
         let e = parse_list(br#"{"Result":null,"ResponseCode":17,"Error":"odd"}"#, "x").unwrap_err();
         assert_eq!(e.code(), ErrorCode::ServerError);

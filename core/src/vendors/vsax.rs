@@ -104,7 +104,12 @@ mod tests {
             b"[]",
         ] {
             let e = parse_list(body, "x").unwrap_err();
-            assert_eq!(e.code(), ErrorCode::BadResponse, "{}", String::from_utf8_lossy(body));
+            assert_eq!(
+                e.code(),
+                ErrorCode::BadResponse,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
             assert!(e.message().contains("VSA X list envelope"));
         }
     }

@@ -54,7 +54,12 @@ mod tests {
 
     #[test]
     fn other_shapes_are_bad_response() {
-        for body in [&br#"{"Data":[]}"#[..], br#"{"value":{}}"#, b"null", b"{\"value\":["] {
+        for body in [
+            &br#"{"Data":[]}"#[..],
+            br#"{"value":{}}"#,
+            b"null",
+            b"{\"value\":[",
+        ] {
             assert_eq!(parse_list(body).unwrap_err().code(), ErrorCode::BadResponse);
         }
         let e = parse_list(br#"{"error":{"message":"boom"}}"#).unwrap_err();
