@@ -412,10 +412,10 @@ impl Client {
                     SessionState::Pending => return Ok(None),
                     SessionState::Ready { session, .. } if !expired(session) => base.clone(),
                     _ => {
-                        *state = SessionState::Pending;
                         let url = base
                             .join("auth")
                             .map_err(|_| Error::bad_response("Cannot build the /auth URL"))?;
+                        *state = SessionState::Pending;
                         return Ok(Some((RequestSpec::get(url), Purpose::Logon)));
                     }
                 }
@@ -601,7 +601,9 @@ impl Client {
         match flight.purpose {
             Purpose::Logon => self.on_logon(Err(error)),
             Purpose::ZoneDiscovery => self.on_zone(Err(error), now_ms),
-            Purpose::Job { .. } => self.retry_or_fail(flight.job, flight.method, error, now_ms),
+            Purpose::Job { .. } => {
+                self.retry_or_fail(flight.job, flight.method, &flight.url, error, now_ms)
+            }
         }
         Ok(())
     }
@@ -714,6 +716,10 @@ impl Client {
                     match outcome {
                         Ok(page) => {
                             job.attempts = 0;
+                            // One renewal per 401 is counted per failure, not per job: a
+                            // long list may lose its session more than once, with
+                            // successes in between, and still never loop.
+                            job.auth_retry_used = false;
                             job.items += page.items.len() as u64;
                             let (done, requests_made, items) =
                                 (page.done, job.requests_made, job.items);
@@ -783,17 +789,22 @@ impl Client {
                 Access::Static { .. } => {}
             }
         }
-        self.retry_or_fail(flight.job, flight.method, error, now_ms);
+        self.retry_or_fail(flight.job, flight.method, &flight.url, error, now_ms);
     }
 
     /// Retries a safe request when the pacer allows it, else fails the job.
-    fn retry_or_fail(&mut self, job_id: JobId, method: Method, error: Error, now_ms: u64) {
+    fn retry_or_fail(
+        &mut self,
+        job_id: JobId,
+        method: Method,
+        url: &Url,
+        error: Error,
+        now_ms: u64,
+    ) {
         let Some(job) = self.jobs.get_mut(&job_id) else {
             return;
         };
-        // Every request the core sends is a read: GETs, and Autotask query POSTs.
-        let safe = matches!(method, Method::Get | Method::Post);
-        if error.is_retryable() && safe {
+        if error.is_retryable() && safe_to_repeat(method, url) {
             if let Some(at) = self.pacer.retry_at(&error, job.attempts, now_ms) {
                 job.not_before = Some(at);
                 return;
@@ -890,5 +901,19 @@ impl Client {
             }
         }
         Ok(())
+    }
+}
+
+/// Only reads are repeated: GETs, and Autotask's query POSTs (`.../query`,
+/// `.../query/count`, `.../query/next`), which read despite their method.
+fn safe_to_repeat(method: Method, url: &Url) -> bool {
+    match method {
+        Method::Get => true,
+        Method::Post => {
+            let path = url.path().trim_end_matches('/');
+            path.ends_with("/query")
+                || path.ends_with("/query/count")
+                || path.ends_with("/query/next")
+        }
     }
 }
