@@ -145,3 +145,25 @@ impl TransportErrorKind {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transport_kinds_parse_from_their_stable_strings() {
+        for kind in [
+            TransportErrorKind::Timeout,
+            TransportErrorKind::Connect,
+            TransportErrorKind::Other,
+        ] {
+            assert_eq!(TransportErrorKind::parse(kind.as_str()).unwrap(), kind);
+        }
+        assert_eq!(
+            TransportErrorKind::parse(" Timeout ").unwrap(),
+            TransportErrorKind::Timeout
+        );
+        let e = TransportErrorKind::parse("dns").unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::InvalidConfig);
+    }
+}

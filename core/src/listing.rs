@@ -496,3 +496,254 @@ pub(crate) fn connection_test_what(vendor: Vendor) -> &'static str {
         Vendor::Autotask => "Companies",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorCode;
+    use serde_json::json;
+
+    fn plan(vendor: Vendor, resource: &str, options: ListOptions) -> Result<ListPlan, Error> {
+        ListPlan::new(vendor, resource, &options, AutotaskPaging::NextLink)
+    }
+
+    fn base(vendor: Vendor) -> Url {
+        Url::parse(match vendor {
+            Vendor::Vsax => "https://acme.vsax.net/api/v3/",
+            Vendor::Vsa9 => "https://vsa.example.com/api/v1.0/",
+            Vendor::Vsa9Warehouse => "https://vsa.example.com/api/odata/1.0/",
+            Vendor::Autotask => "https://webservices15.autotask.net/ATServicesRest/V1.0/",
+        })
+        .unwrap()
+    }
+
+    fn page(items: usize, total: Option<u64>, next: Option<&str>) -> ParsedPage {
+        ParsedPage {
+            items: (1..=items as i64).map(|i| json!({"id": i})).collect(),
+            total,
+            next_link: next.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn resources_are_plain_relative_paths() {
+        for ok in [
+            "devices",
+            "/devices/",
+            " system/orgs ",
+            "devices/123/notifications",
+        ] {
+            assert!(
+                plan(Vendor::Vsax, ok, ListOptions::default()).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "",
+            "/",
+            "../auth",
+            "devices?$top=5",
+            "https://evil.com/x",
+            "a/./b",
+            "dé",
+        ] {
+            let e = plan(Vendor::Vsax, bad, ListOptions::default()).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidConfig, "{bad}");
+        }
+        assert!(plan(Vendor::Autotask, "Companies/1", ListOptions::default()).is_err());
+        let e = plan(Vendor::Vsa9, "nope nope", ListOptions::default()).unwrap_err();
+        assert!(e.remediation().contains("system/orgs"));
+    }
+
+    #[test]
+    fn options_are_checked_per_vendor() {
+        let e = plan(
+            Vendor::Vsax,
+            "devices",
+            ListOptions {
+                page_size: Some(0),
+                ..Default::default()
+            },
+        );
+        assert!(e.unwrap_err().remediation().contains("1 to 100"));
+        let o = ListOptions {
+            order_by: Some("id".into()),
+            ..Default::default()
+        };
+        assert!(plan(Vendor::Autotask, "Companies", o).is_err());
+        let o = ListOptions {
+            fields: Some(vec!["Name".into()]),
+            ..Default::default()
+        };
+        assert!(plan(Vendor::Vsax, "devices", o).is_err());
+        let o = ListOptions {
+            filter: Some(Filter::Autotask(json!([]))),
+            ..Default::default()
+        };
+        assert!(plan(Vendor::Vsax, "devices", o).is_err());
+        let o = ListOptions {
+            filter: Some("Name eq 'x'".into()),
+            ..Default::default()
+        };
+        assert!(plan(Vendor::Autotask, "Companies", o).is_err());
+        // Autotask filter items may arrive as JSON text.
+        let o = ListOptions {
+            filter: Some(r#"[{"op":"eq","field":"isActive","value":true}]"#.into()),
+            ..Default::default()
+        };
+        assert!(plan(Vendor::Autotask, "Companies", o).is_ok());
+        let o = ListOptions {
+            fields: Some(vec!["a,b".into()]),
+            ..Default::default()
+        };
+        assert!(plan(Vendor::Autotask, "Companies", o).is_err());
+    }
+
+    #[test]
+    fn requests_per_vendor() {
+        let o = ListOptions {
+            page_size: Some(500),
+            ..Default::default()
+        };
+        let s = ListState::new(plan(Vendor::Vsax, "devices", o.clone()).unwrap(), None).unwrap();
+        assert_eq!(
+            s.request(&base(Vendor::Vsax)).unwrap().url.as_str(),
+            "https://acme.vsax.net/api/v3/devices?$top=100&$skip=0"
+        );
+        let s =
+            ListState::new(plan(Vendor::Vsa9, "system/orgs", o.clone()).unwrap(), None).unwrap();
+        assert_eq!(
+            s.request(&base(Vendor::Vsa9)).unwrap().url.as_str(),
+            "https://vsa.example.com/api/v1.0/system/orgs?$top=100&$skip=0"
+        );
+        let w = ListOptions {
+            page_size: Some(250),
+            fields: Some(vec!["AgentId".into(), "Name".into()]),
+            ..Default::default()
+        };
+        let s = ListState::new(plan(Vendor::Vsa9Warehouse, "Agents", w).unwrap(), None).unwrap();
+        let spec = s.request(&base(Vendor::Vsa9Warehouse)).unwrap();
+        assert_eq!(
+            spec.url.as_str(),
+            "https://vsa.example.com/api/odata/1.0/Agents?$select=AgentId,Name"
+        );
+        assert_eq!(
+            spec.headers,
+            vec![("Prefer".to_string(), "odata.maxpagesize=250".to_string())]
+        );
+        let s = ListState::new(plan(Vendor::Autotask, "Companies", o).unwrap(), None).unwrap();
+        let spec = s.request(&base(Vendor::Autotask)).unwrap();
+        assert_eq!(spec.method, crate::Method::Post);
+        assert_eq!(
+            spec.url.as_str(),
+            "https://webservices15.autotask.net/ATServicesRest/V1.0/Companies/query"
+        );
+        assert_eq!(
+            spec.body.as_deref(),
+            Some(r#"{"filter":[{"field":"id","op":"gte","value":0}],"maxRecords":500}"#)
+        );
+    }
+
+    #[test]
+    fn skip_paging_stops_on_total_short_or_empty_page() {
+        let b = base(Vendor::Vsax);
+        let o = ListOptions {
+            page_size: Some(2),
+            ..Default::default()
+        };
+        let mut s =
+            ListState::new(plan(Vendor::Vsax, "devices", o.clone()).unwrap(), None).unwrap();
+        let url = s.request(&b).unwrap().url;
+        let out = s.advance(page(2, Some(4), None), &b, &url).unwrap();
+        assert!(!out.done);
+        assert!(s
+            .request(&b)
+            .unwrap()
+            .url
+            .as_str()
+            .ends_with("$top=2&$skip=2"));
+        let out = s.advance(page(2, Some(4), None), &b, &url).unwrap();
+        assert!(out.done, "collected == TotalCount");
+        assert_eq!(out.page_number, 2);
+
+        let mut s =
+            ListState::new(plan(Vendor::Vsax, "devices", o.clone()).unwrap(), None).unwrap();
+        assert!(
+            s.advance(page(1, None, None), &b, &url).unwrap().done,
+            "short page"
+        );
+        let mut s = ListState::new(plan(Vendor::Vsax, "devices", o).unwrap(), None).unwrap();
+        assert!(
+            s.advance(page(0, Some(10), None), &b, &url).unwrap().done,
+            "empty page"
+        );
+    }
+
+    #[test]
+    fn next_links_are_checked_and_loops_refused() {
+        let b = base(Vendor::Vsa9Warehouse);
+        let mut s = ListState::new(
+            plan(Vendor::Vsa9Warehouse, "Agents", ListOptions::default()).unwrap(),
+            None,
+        )
+        .unwrap();
+        let url = s.request(&b).unwrap().url;
+        let e = s.advance(
+            page(
+                1,
+                None,
+                Some("https://evil.example.com/api/odata/1.0/Agents?p=2"),
+            ),
+            &b,
+            &url,
+        );
+        assert_eq!(e.unwrap_err().code(), ErrorCode::UnsafeLink);
+        let e = s.advance(page(1, None, Some(url.as_str())), &b, &url);
+        assert_eq!(e.unwrap_err().code(), ErrorCode::BadResponse);
+        // Failed pages leave the position where it was: page 1 is still next.
+        let out = s
+            .advance(page(1, None, Some("Agents?$skiptoken=1")), &b, &url)
+            .unwrap();
+        assert_eq!(out.page_number, 1);
+        assert_eq!(
+            s.request(&b).unwrap().url.as_str(),
+            "https://vsa.example.com/api/odata/1.0/Agents?$skiptoken=1"
+        );
+    }
+
+    #[test]
+    fn autotask_follows_links_with_the_original_body_and_cursors_carry_the_last_id() {
+        let b = base(Vendor::Autotask);
+        let mut s = ListState::new(
+            plan(Vendor::Autotask, "Companies", ListOptions::default()).unwrap(),
+            None,
+        )
+        .unwrap();
+        let first = s.request(&b).unwrap();
+        let next = "https://webservices15.autotask.net/ATServicesRest/V1.0/Companies/query/next?paging=%7B%7D";
+        let out = s
+            .advance(page(500, None, Some(next)), &b, &first.url)
+            .unwrap();
+        assert!(!out.done);
+        let second = s.request(&b).unwrap();
+        assert_eq!(second.url.as_str(), next);
+        assert_eq!(second.body, first.body);
+        assert!(out.cursor.contains("\"after_id\":500"));
+        assert!(
+            !out.cursor.contains("next"),
+            "Autotask cursors carry no link: {}",
+            out.cursor
+        );
+
+        let resumed = ListState::new(
+            plan(Vendor::Autotask, "Companies", ListOptions::default()).unwrap(),
+            Some(&out.cursor),
+        )
+        .unwrap();
+        let body = resumed.request(&b).unwrap().body.unwrap();
+        assert!(
+            body.contains(r#"{"field":"id","op":"gt","value":500}"#),
+            "{body}"
+        );
+    }
+}

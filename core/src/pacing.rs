@@ -59,3 +59,21 @@ impl Pacer {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_request_in_flight_at_a_time() {
+        let mut p = Pacer::default();
+        assert_eq!(p.gate(0), Gate::Open);
+        p.on_send(0);
+        assert_eq!(p.gate(0), Gate::Busy);
+        p.on_complete(5);
+        assert_eq!(p.gate(5), Gate::Open);
+        p.on_complete(6); // a stray completion must not open a second slot
+        p.on_send(7);
+        assert_eq!(p.gate(7), Gate::Busy);
+    }
+}
