@@ -20,8 +20,12 @@ pub enum Vsa9Auth {
 /// A client's credentials, kept as secrets.
 #[derive(Clone)]
 pub(crate) enum Credentials {
-    /// VSA X and the Data Warehouse: a fixed Basic value on every request.
-    Basic { authorization: Secret },
+    /// VSA X and the Data Warehouse: a fixed Basic value on every request. The raw
+    /// secret is kept only so the redactor can remove a server's echo of it.
+    Basic {
+        authorization: Secret,
+        secret: Secret,
+    },
     /// VSA 9 REST: Basic on /auth, then a session Bearer.
     Vsa9 {
         username: String,
@@ -76,7 +80,11 @@ impl Credentials {
     /// Registers every secret form with `redactor` (raw values and encoded headers).
     pub fn register(&self, redactor: &mut Redactor) {
         match self {
-            Credentials::Basic { authorization } => {
+            Credentials::Basic {
+                authorization,
+                secret,
+            } => {
+                redactor.add(secret.expose());
                 redactor.add(authorization.expose());
                 if let Some(encoded) = authorization.expose().strip_prefix("Basic ") {
                     redactor.add(encoded);
@@ -131,7 +139,7 @@ impl Credentials {
     /// Headers for a request to the vendor API itself (not /auth, not zone discovery).
     pub fn api_headers(&self, session_token: Option<&Secret>) -> Vec<(String, String)> {
         match self {
-            Credentials::Basic { authorization } => {
+            Credentials::Basic { authorization, .. } => {
                 vec![("Authorization".into(), authorization.expose().to_string())]
             }
             Credentials::Vsa9 { .. } => session_token

@@ -20,6 +20,7 @@ use crate::tenant_url::{
     normalize_autotask_zone_url, normalize_tenant_url, validate_zone_discovery_url, UrlSource,
     DEFAULT_ZONE_DISCOVERY_URL,
 };
+use crate::timestamp::parse_http_date_ms;
 use crate::vendors::{autotask, basic_credentials, vendor_message, vsa9};
 use crate::{Error, ErrorCode, Vendor};
 
@@ -156,6 +157,7 @@ impl Client {
         let secret = check_field("token_secret", token_secret, vendor)?;
         let credentials = Credentials::Basic {
             authorization: Secret::new(basic_credentials(&id, &secret)),
+            secret: Secret::new(secret),
         };
         Ok(Client::build(
             vendor,
@@ -208,6 +210,7 @@ impl Client {
         let token = check_field("token", token, vendor)?;
         let credentials = Credentials::Basic {
             authorization: Secret::new(basic_credentials(&username, &token)),
+            secret: Secret::new(token),
         };
         Ok(Client::build(
             vendor,
@@ -405,7 +408,10 @@ impl Client {
             Access::Session { base, state } => {
                 let expired = |s: &vsa9::Session| {
                     s.expires_at_ms.is_some_and(|t| {
-                        (now_ms as i64).saturating_add(vsa9::RENEW_BEFORE_EXPIRY_MS) >= t
+                        i64::try_from(now_ms)
+                            .unwrap_or(i64::MAX)
+                            .saturating_add(vsa9::RENEW_BEFORE_EXPIRY_MS)
+                            >= t
                     })
                 };
                 match state {
@@ -517,7 +523,7 @@ impl Client {
         &mut self,
         request_id: RequestId,
         status: u16,
-        _headers: &[(String, String)],
+        headers: &[(String, String)],
         body: &[u8],
         now_ms: u64,
     ) -> Result<(), Error> {
@@ -526,7 +532,8 @@ impl Client {
         match flight.purpose {
             Purpose::Logon => {
                 let result = if success {
-                    vsa9::parse_session(body)
+                    let server_date = header(headers, "date").and_then(parse_http_date_ms);
+                    vsa9::parse_session(body, now_ms, server_date)
                 } else {
                     Err(error_for_status(
                         self.vendor,
@@ -916,4 +923,12 @@ fn safe_to_repeat(method: Method, url: &Url) -> bool {
                 || path.ends_with("/query/next")
         }
     }
+}
+
+/// The first value of header `name` (case-insensitive).
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }

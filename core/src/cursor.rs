@@ -12,8 +12,9 @@ use crate::{Error, Vendor};
 /// Cursor format version; bump when the meaning of a field changes.
 const VERSION: u32 = 1;
 
-/// Longest cursor accepted: a next link plus a little; anything larger is not ours.
-const MAX_CURSOR_LEN: usize = 16 * 1024;
+/// Longest cursor accepted: the longest next link the core follows plus room for the
+/// rest; anything larger is not ours.
+const MAX_CURSOR_LEN: usize = crate::listing::MAX_LINK_LEN + 4096;
 
 /// Where a list job stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -91,6 +92,13 @@ pub(crate) fn decode(
                 text.resource,
                 vendor.display_name()
             ),
+            remedy,
+        ));
+    }
+    if text.position.page == u32::MAX {
+        // No list has four billion pages; the next page number would not fit.
+        return Err(Error::config(
+            "The cursor's page number is out of range",
             remedy,
         ));
     }

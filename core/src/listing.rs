@@ -83,6 +83,10 @@ pub(crate) struct ListPlan {
     fingerprint: String,
 }
 
+/// Longest next-page link followed. Servers refuse URLs far shorter than this; a longer
+/// one is not a link worth sending credentials to, and it must still fit in a cursor.
+pub(crate) const MAX_LINK_LEN: usize = 64 * 1024;
+
 /// A list job's moving part.
 #[derive(Debug, Clone)]
 pub(crate) struct ListState {
@@ -326,6 +330,12 @@ impl ListState {
         request_url: &Url,
     ) -> Result<PageOutcome, Error> {
         let next_link = match &page.next_link {
+            Some(link) if link.len() > MAX_LINK_LEN => {
+                return Err(Error::bad_response(format!(
+                    "The server's next-page link is {} bytes long; mspkit follows links up to {MAX_LINK_LEN} bytes",
+                    link.len()
+                )))
+            }
             Some(link) => {
                 let url = check_next_link(base, request_url, link)?;
                 if url == *request_url {
@@ -339,7 +349,7 @@ impl ListState {
         };
         let count = page.items.len();
         let mut position = self.position.clone();
-        position.page += 1;
+        position.page = position.page.saturating_add(1);
         let vendor = self.plan.vendor;
         match vendor {
             Vendor::Vsax | Vendor::Vsa9 => {
@@ -351,7 +361,7 @@ impl ListState {
                     }
                     None if on_links => position.done = true,
                     None => {
-                        let skip = position.skip.unwrap_or(0) + count as u64;
+                        let skip = position.skip.unwrap_or(0).saturating_add(count as u64);
                         position.skip = Some(skip);
                         position.done = count == 0
                             || count < self.plan.page_size as usize

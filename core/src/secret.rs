@@ -62,6 +62,10 @@ impl Redactor {
     }
 
     /// `text` with every known secret replaced by `[redacted]`.
+    ///
+    /// Server text is cut to a readable length (marked with a trailing `…`) before it gets
+    /// here, and the cut can fall inside a secret; the start of a secret just before the
+    /// mark is removed too.
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
         for value in &self.values {
@@ -69,8 +73,29 @@ impl Redactor {
                 out = out.replace(value.as_str(), "[redacted]");
             }
         }
+        if let Some(kept) = out.strip_suffix(TRUNCATION_MARK) {
+            let cut = self
+                .values
+                .iter()
+                .filter_map(|value| longest_prefix_at_end(kept, value))
+                .max();
+            if let Some(len) = cut {
+                out = format!("{}[redacted]{TRUNCATION_MARK}", &kept[..kept.len() - len]);
+            }
+        }
         out
     }
+}
+
+/// What `truncate_chars` appends where it cut text.
+const TRUNCATION_MARK: &str = "…";
+
+/// The length in bytes of the longest proper prefix of `secret` that `text` ends with.
+fn longest_prefix_at_end(text: &str, secret: &str) -> Option<usize> {
+    (1..secret.len())
+        .rev()
+        .filter(|&n| secret.is_char_boundary(n))
+        .find(|&n| text.ends_with(&secret[..n]))
 }
 
 impl fmt::Debug for Redactor {
@@ -103,5 +128,16 @@ mod tests {
             "got [redacted] and [redacted], xy"
         );
         assert!(!format!("{r:?}").contains("abcd"));
+    }
+
+    #[test]
+    fn a_secret_cut_by_truncation_loses_its_visible_start_too() {
+        let mut r = Redactor::default();
+        r.add("vsax-Secr3t-9b1f");
+        assert_eq!(r.scrub("token vsax-Secr…"), "token [redacted]…");
+        assert_eq!(r.scrub("token v…"), "token [redacted]…");
+        // Text that was not cut is left alone even when it ends like a secret starts.
+        assert_eq!(r.scrub("token vsax"), "token vsax");
+        assert_eq!(r.scrub("nothing here…"), "nothing here…");
     }
 }

@@ -87,6 +87,13 @@ pub(crate) fn parse_iso8601(text: &str) -> Option<Timestamp> {
     })
 }
 
+/// An HTTP-date (`Date`, `Retry-After`: IMF-fixdate, RFC 850 or asctime) as Unix ms.
+pub(crate) fn parse_http_date_ms(text: &str) -> Option<i64> {
+    let time = httpdate::parse_http_date(text.trim()).ok()?;
+    let since = time.duration_since(std::time::UNIX_EPOCH).ok()?;
+    i64::try_from(since.as_millis()).ok()
+}
+
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -126,6 +133,21 @@ mod tests {
         assert_eq!(ms("2026-11-22 12:30"), Some((1_795_350_600_000, false)));
         assert_eq!(ms("1970-01-01T00:00:00Z"), Some((0, true)));
         assert_eq!(ms("2000-02-29T00:00:00Z"), Some((951_782_400_000, true)));
+    }
+
+    #[test]
+    fn http_dates_in_all_three_forms() {
+        let expected = Some(1_795_350_600_000);
+        assert_eq!(
+            parse_http_date_ms("Sun, 22 Nov 2026 12:30:00 GMT"),
+            expected
+        );
+        assert_eq!(
+            parse_http_date_ms("Sunday, 22-Nov-26 12:30:00 GMT"),
+            expected
+        );
+        assert_eq!(parse_http_date_ms("Sun Nov 22 12:30:00 2026"), expected);
+        assert_eq!(parse_http_date_ms("yesterday"), None);
     }
 
     #[test]

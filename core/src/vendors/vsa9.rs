@@ -64,9 +64,13 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Parses the /auth response body (HTTP 2xx). `now_ms` guards against a session that is
-/// already over by the host's clock.
-pub(crate) fn parse_session(body: &[u8]) -> Result<Session, Error> {
+/// Parses the /auth response body (HTTP 2xx) that arrived at `now_ms` (host clock), with
+/// the response's `Date` header as the server's clock when it sent one.
+pub(crate) fn parse_session(
+    body: &[u8],
+    now_ms: u64,
+    server_date_ms: Option<i64>,
+) -> Result<Session, Error> {
     let map = parse_object(body, AUTH_ENVELOPE)?;
     check_in_body_status(&map, body, "a session")?;
     let Some(Value::Object(result)) = get_present(&map, "Result") else {
@@ -79,29 +83,55 @@ pub(crate) fn parse_session(body: &[u8]) -> Result<Session, Error> {
         .ok_or_else(|| {
             Error::bad_response(format!("Expected {AUTH_ENVELOPE}, got no \"Token\""))
         })?;
+    // The token goes into a header: one that could break out of it is not a token.
+    if !token.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(Error::bad_response(format!(
+            "Expected {AUTH_ENVELOPE}, got a \"Token\" with characters a token cannot have"
+        )));
+    }
     Ok(Session {
         token: Secret::new(token),
-        expires_at_ms: session_expiry_ms(result),
+        expires_at_ms: session_expiry_ms(
+            result,
+            i64::try_from(now_ms).unwrap_or(i64::MAX),
+            server_date_ms,
+        ),
     })
 }
 
-/// `SessionExpiration` as Unix ms. With an explicit zone it is exact. Without one, VSA
-/// sends server-local time plus `OffSetInMinutes`, and public clients disagree on the
-/// sign of that offset: take the earlier reading, since renewing a little early costs one
-/// request while renewing late costs a failed one.
-fn session_expiry_ms(result: &Map<String, Value>) -> Option<i64> {
+/// When to renew, in host-clock Unix ms, or None to rely on the 401 path alone.
+///
+/// `SessionExpiration` is in the server's clock: shift it by the difference between the
+/// host clock and the server's `Date`. Without a zone, VSA sends server-local time with
+/// `OffSetInMinutes`, and public clients disagree on the sign of that offset: prefer the
+/// earlier reading (renewing early costs one request, late costs a failed one), but only
+/// among readings that leave the session usable now. A session that looks over on arrival
+/// (skewed clocks, a misread offset) is used until the server refuses it, never thrown
+/// away unused: that would log on again and again.
+fn session_expiry_ms(
+    result: &Map<String, Value>,
+    now_ms: i64,
+    server_date_ms: Option<i64>,
+) -> Option<i64> {
     let stamp = get_present(result, "SessionExpiration")
         .and_then(Value::as_str)
         .and_then(parse_iso8601)?;
-    if stamp.has_zone {
-        return Some(stamp.unix_ms);
-    }
-    let offset_ms = get_present(result, "OffSetInMinutes")
-        .and_then(as_i64_lenient)
-        .filter(|m| m.abs() <= 24 * 60)
-        .unwrap_or(0)
-        * 60_000;
-    Some((stamp.unix_ms - offset_ms).min(stamp.unix_ms + offset_ms))
+    let readings = if stamp.has_zone {
+        vec![stamp.unix_ms]
+    } else {
+        let offset_ms = get_present(result, "OffSetInMinutes")
+            .and_then(as_i64_lenient)
+            .filter(|m| m.abs() <= 24 * 60)
+            .unwrap_or(0)
+            * 60_000;
+        let (a, b) = (stamp.unix_ms - offset_ms, stamp.unix_ms + offset_ms);
+        vec![a.min(b), a.max(b)]
+    };
+    let skew = server_date_ms.map_or(0, |server_now| now_ms.saturating_sub(server_now));
+    readings
+        .into_iter()
+        .map(|t| t.saturating_add(skew))
+        .find(|t| *t > now_ms.saturating_add(RENEW_BEFORE_EXPIRY_MS))
 }
 
 /// Parses a list response body (HTTP 2xx); an in-body error becomes the matching error.
@@ -167,24 +197,51 @@ mod tests {
 
     #[test]
     fn session_with_zone_and_without() {
-        let s = parse_session(br#"{"Result":{"TenantId":"1","Token":"7605abcd","UserName":"alice","SessionExpiration":"2026-11-22T12:30:00Z","OffSetInMinutes":0},"ResponseCode":0,"Status":"OK","Error":"None"}"#).unwrap();
+        // 2026-11-22T12:00:00Z, half an hour before the session ends.
+        let noon = 1_795_348_800_000;
+        let s = parse_session(br#"{"Result":{"TenantId":"1","Token":"7605abcd","UserName":"alice","SessionExpiration":"2026-11-22T12:30:00Z","OffSetInMinutes":0},"ResponseCode":0,"Status":"OK","Error":"None"}"#, noon, None).unwrap();
         assert_eq!(s.token.expose(), "7605abcd");
         assert_eq!(s.expires_at_ms, Some(1_795_350_600_000));
-        let s = parse_session(br#"{"Result":{"Token":"t","SessionExpiration":"2026-11-22T12:30:00","OffSetInMinutes":60},"ResponseCode":0}"#).unwrap();
-        assert_eq!(s.expires_at_ms, Some(1_795_350_600_000 - 3_600_000));
-        let s = parse_session(br#"{"Result":{"Token":"t"},"ResponseCode":0}"#).unwrap();
+        let zoneless = br#"{"Result":{"Token":"t","SessionExpiration":"2026-11-22T12:30:00","OffSetInMinutes":20},"ResponseCode":0}"#;
+        let s = parse_session(zoneless, noon, None).unwrap();
+        assert_eq!(
+            s.expires_at_ms,
+            Some(1_795_350_600_000 - 1_200_000),
+            "the earlier reading"
+        );
+        let s = parse_session(br#"{"Result":{"Token":"t"},"ResponseCode":0}"#, noon, None).unwrap();
         assert_eq!(s.expires_at_ms, None);
+    }
+
+    #[test]
+    fn session_expiry_follows_the_server_clock_and_never_starts_expired() {
+        let body = br#"{"Result":{"Token":"t","SessionExpiration":"2026-11-22T12:30:00Z"},"ResponseCode":0}"#;
+        let server_noon = 1_795_348_800_000;
+        // Host clock 31 minutes ahead of the server: the session still has 30 minutes.
+        let host = server_noon + 31 * 60_000;
+        let s = parse_session(body, host as u64, Some(server_noon)).unwrap();
+        assert_eq!(s.expires_at_ms, Some(host + 30 * 60_000));
+        // Same skew without a Date header: it looks over, so it is used until refused.
+        let s = parse_session(body, host as u64, None).unwrap();
+        assert_eq!(s.expires_at_ms, None);
+        // A misread offset sign lands in the past: the other reading is taken.
+        let zoneless = br#"{"Result":{"Token":"t","SessionExpiration":"2026-11-22T07:30:00","OffSetInMinutes":-300},"ResponseCode":0}"#;
+        let s = parse_session(zoneless, server_noon as u64, None).unwrap();
+        assert_eq!(s.expires_at_ms, Some(server_noon + 30 * 60_000));
     }
 
     #[test]
     fn session_errors() {
         let e = parse_session(
             br#"{"Result":null,"ResponseCode":401,"Status":"Error","Error":"Invalid credentials"}"#,
+            0,
+            None,
         )
         .unwrap_err();
         assert_eq!(e.code(), ErrorCode::Unauthorized);
         assert_eq!(e.vendor_message(), Some("Invalid credentials"));
-        let e = parse_session(br#"{"Result":{"UserName":"x"},"ResponseCode":0}"#).unwrap_err();
+        let e =
+            parse_session(br#"{"Result":{"UserName":"x"},"ResponseCode":0}"#, 0, None).unwrap_err();
         assert_eq!(e.code(), ErrorCode::BadResponse);
         assert!(e.message().contains("Token"));
     }
