@@ -349,7 +349,14 @@ impl ListState {
         };
         let count = page.items.len();
         let mut position = self.position.clone();
-        position.page = position.page.saturating_add(1);
+        // u32::MAX is never handed out, so every cursor delivered still decodes.
+        position.page = position
+            .page
+            .checked_add(1)
+            .filter(|p| *p < u32::MAX)
+            .ok_or_else(|| {
+                Error::bad_response("The list has more pages than a cursor can count")
+            })?;
         let vendor = self.plan.vendor;
         match vendor {
             Vendor::Vsax | Vendor::Vsa9 => {
