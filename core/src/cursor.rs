@@ -89,7 +89,7 @@ pub(crate) fn decode(
             format!(
                 "The cursor belongs to a {} list of \"{}\", not to this {} list of \"{resource}\"",
                 Vendor::from_id(&text.vendor).map_or("different vendor's", |v| v.display_name()),
-                text.resource,
+                crate::error::truncate_chars(&text.resource, 80),
                 vendor.display_name()
             ),
             remedy,

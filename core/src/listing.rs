@@ -464,7 +464,7 @@ fn validate_resource(vendor: Vendor, resource: &str) -> Result<String, Error> {
         return Err(Error::config(
             format!(
                 "\"{}\" is not a {} resource name",
-                resource.trim(),
+                crate::error::truncate_chars(resource.trim(), 80),
                 vendor.display_name()
             ),
             format!(
