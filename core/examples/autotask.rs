@@ -17,7 +17,10 @@
 //! cargo run -p mspkit-core --example autotask
 //! ```
 
-use mspkit_core::{Action, Client, ClientOptions, Event, ListOptions, Request};
+mod common;
+
+use common::{Host, Server, Show};
+use mspkit_core::{Client, ClientOptions, ListOptions, Request};
 use serde_json::{json, Value};
 use url::Url;
 
@@ -26,12 +29,12 @@ const SECRET: &str = "Xy7$kP2#wQ9!mR4";
 const INTEGRATION_CODE: &str = "ACMESYNC2FQXK7Z3T5";
 
 fn main() -> Result<(), mspkit_core::Error> {
-    let mut host = Host {
-        server: FakeAutotask::new(),
-        now_ms: 1_767_225_600_000,
-        cursors: Vec::new(),
-        pages: Vec::new(),
+    let show = Show {
+        noun: "companies",
+        name_field: "companyName",
+        ..Show::default()
     };
+    let mut host = Host::new(FakeAutotask::new(), show);
     let mut client = Client::autotask(
         USERNAME,
         SECRET,
@@ -59,7 +62,7 @@ fn main() -> Result<(), mspkit_core::Error> {
     // Say the process stopped after page 2 and the cursor of page 2 was saved. A new
     // client (same credentials, the saved state) resumes from it.
     println!("\n== A new client resumes from the cursor of page 2");
-    let cursor = host.cursors[1].clone();
+    let (_, cursor) = host.pages[1].clone();
     println!("cursor of page 2: {cursor}");
     let mut resumed = Client::autotask(
         USERNAME,
@@ -77,104 +80,9 @@ fn main() -> Result<(), mspkit_core::Error> {
     resumed.start_list("Companies", &options)?;
     host.pages.clear();
     host.run(&mut resumed)?;
-    println!(
-        "Pages delivered after resuming: {:?} (pages 1 and 2 were not fetched again)",
-        host.pages
-    );
+    let numbers: Vec<u32> = host.pages.iter().map(|(number, _)| *number).collect();
+    println!("Pages delivered after resuming: {numbers:?} (pages 1 and 2 were not fetched again)");
     Ok(())
-}
-
-/// The host: an HTTP client (here the fake server), a clock (here a counter), and where a
-/// real program would persist cursors.
-struct Host {
-    server: FakeAutotask,
-    now_ms: u64,
-    /// The cursor of every page, in order (a real program stores the latest one).
-    cursors: Vec<String>,
-    /// Page numbers delivered, to show what a resumed job fetches.
-    pages: Vec<u32>,
-}
-
-impl Host {
-    /// The host loop: poll, do what the action says, until the client is idle.
-    fn run(&mut self, client: &mut Client) -> Result<(), mspkit_core::Error> {
-        while let Some(action) = client.poll(self.now_ms) {
-            match action {
-                Action::Send(request) => {
-                    // Log the method, URL and query body only: headers carry the credentials.
-                    println!("  {} {}", request.method, request.url);
-                    if let Some(body) = &request.body {
-                        println!("       body {body}");
-                    }
-                    let (status, body) = self.server.answer(&request);
-                    self.now_ms += 400; // the round trip
-                    client.handle_response(
-                        request.id,
-                        status,
-                        &[],
-                        body.as_bytes(),
-                        self.now_ms,
-                    )?;
-                }
-                // A real host sleeps until then; the fake clock just jumps.
-                Action::Wait { until_ms } => self.now_ms = self.now_ms.max(until_ms),
-                Action::Event(event) => {
-                    if let Event::Page(page) = &event {
-                        self.cursors.push(page.cursor.clone());
-                        self.pages.push(page.page_number);
-                    }
-                    print_event(&event);
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-fn print_event(event: &Event) {
-    match event {
-        Event::Page(page) => {
-            let names: Vec<&str> = page
-                .items
-                .iter()
-                .take(2)
-                .filter_map(|c| c["companyName"].as_str())
-                .collect();
-            let total = page.total.map_or("not sent".to_string(), |t| t.to_string());
-            println!(
-                "  page {}: {} companies (total: {total}), e.g. {}",
-                page.page_number,
-                page.items.len(),
-                names.join(", ")
-            );
-        }
-        Event::Done {
-            items,
-            requests_made,
-            ..
-        } => println!(
-            "  done: {items} companies in {}",
-            plural(*requests_made, "request")
-        ),
-        Event::Failed { error, .. } => {
-            println!("  failed [{}]: {}", error.code().as_str(), error.message());
-            println!("  what to do: {}", error.remediation());
-        }
-        Event::Connection { report, .. } => {
-            println!(
-                "  {}  ({})",
-                report.message,
-                plural(report.requests_made, "request")
-            );
-            if let Some(error) = &report.error {
-                println!("  what to do: {}", error.remediation());
-            }
-        }
-    }
-}
-
-fn plural(n: u32, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -199,9 +107,11 @@ impl FakeAutotask {
             .collect();
         FakeAutotask { companies }
     }
+}
 
+impl Server for FakeAutotask {
     /// Status and body for a request, matched on method and URL.
-    fn answer(&self, request: &Request) -> (u16, String) {
+    fn answer(&mut self, request: &Request, _now_ms: u64) -> (u16, String) {
         let Ok(url) = Url::parse(&request.url) else {
             return (400, String::new());
         };

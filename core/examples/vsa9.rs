@@ -17,26 +17,30 @@
 //! The printed `[Basic]` / `[Bearer]` is only the scheme of the Authorization header: never
 //! log header values, they are credentials.
 
+mod common;
+
 use std::collections::HashMap;
 
 use base64::Engine as _;
-use mspkit_core::{Action, Client, ClientOptions, Event, ListOptions, Request, Vsa9Auth};
+use common::{Host, Server, Show};
+use mspkit_core::{Client, ClientOptions, Event, ListOptions, Request, Vsa9Auth};
 use serde_json::{json, Value};
 use url::Url;
 
 const USERNAME: &str = "alice";
 const PAT: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
-/// 2026-11-22T12:00:00Z: the fake clock starts here.
-const START_MS: u64 = 1_795_348_800_000;
 const MINUTE_MS: u64 = 60_000;
 
 fn main() -> Result<(), mspkit_core::Error> {
-    let mut host = Host {
-        server: FakeVsa9::new(USERNAME, PAT),
-        now_ms: START_MS,
-        pause_after_page: Some(2),
+    let show = Show {
+        noun: "agents",
+        name_field: "ComputerName",
+        done_note: " (logons included)",
+        auth_scheme: true,
+        ..Show::default()
     };
+    let mut host = Host::new(FakeVsa9::new(USERNAME, PAT), show);
     let mut client = Client::vsa9(
         "vsa.example.com",
         USERNAME,
@@ -52,110 +56,16 @@ fn main() -> Result<(), mspkit_core::Error> {
 
     println!("\n== Listing assetmgmt/agents");
     client.start_list("assetmgmt/agents", &ListOptions::default())?;
+    // After page 2 the host stops polling for 29 minutes (a laptop lid closed, say)...
+    host.run_until(
+        &mut client,
+        |event| matches!(event, Event::Page(page) if page.page_number == 2),
+    )?;
+    host.now_ms += 29 * MINUTE_MS;
+    println!("  ... 29 minutes pass; the session has less than a minute left ...");
+    // ...then carries on: the core logs on again before it asks for page 3.
     host.run(&mut client)?;
     Ok(())
-}
-
-/// The host: an HTTP client (here the fake server) and a clock (here a counter).
-struct Host {
-    server: FakeVsa9,
-    now_ms: u64,
-    /// Demo only: after this page the host goes quiet for 29 minutes.
-    pause_after_page: Option<u32>,
-}
-
-impl Host {
-    /// The host loop: poll, do what the action says, until the client is idle.
-    fn run(&mut self, client: &mut Client) -> Result<(), mspkit_core::Error> {
-        while let Some(action) = client.poll(self.now_ms) {
-            match action {
-                Action::Send(request) => {
-                    println!(
-                        "  {} {}  [{}]",
-                        request.method,
-                        request.url,
-                        auth_scheme(&request)
-                    );
-                    let (status, body) = self.server.answer(&request, self.now_ms);
-                    self.now_ms += 250; // the round trip
-                    client.handle_response(
-                        request.id,
-                        status,
-                        &[],
-                        body.as_bytes(),
-                        self.now_ms,
-                    )?;
-                }
-                // A real host sleeps until then; the fake clock just jumps.
-                Action::Wait { until_ms } => self.now_ms = self.now_ms.max(until_ms),
-                Action::Event(event) => {
-                    print_event(&event);
-                    if matches!(&event, Event::Page(p) if Some(p.page_number) == self.pause_after_page)
-                    {
-                        self.now_ms += 29 * MINUTE_MS;
-                        println!(
-                            "  ... 29 minutes pass; the session has less than a minute left ..."
-                        );
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// "Basic" or "Bearer": the scheme only, never the credential after it.
-fn auth_scheme(request: &Request) -> &str {
-    request
-        .header("Authorization")
-        .and_then(|value| value.split(' ').next())
-        .unwrap_or("no auth")
-}
-
-fn print_event(event: &Event) {
-    match event {
-        Event::Page(page) => {
-            let names: Vec<&str> = page
-                .items
-                .iter()
-                .take(2)
-                .filter_map(|agent| agent["ComputerName"].as_str())
-                .collect();
-            let total = page.total.map_or("?".to_string(), |t| t.to_string());
-            println!(
-                "  page {}: {} agents (total {total}), e.g. {}",
-                page.page_number,
-                page.items.len(),
-                names.join(", ")
-            );
-        }
-        Event::Done {
-            items,
-            requests_made,
-            ..
-        } => println!(
-            "  done: {items} agents in {} (logons included)",
-            plural(*requests_made, "request")
-        ),
-        Event::Failed { error, .. } => {
-            println!("  failed [{}]: {}", error.code().as_str(), error.message());
-            println!("  what to do: {}", error.remediation());
-        }
-        Event::Connection { report, .. } => {
-            println!(
-                "  {}  ({})",
-                report.message,
-                plural(report.requests_made, "request")
-            );
-            if let Some(error) = &report.error {
-                println!("  what to do: {}", error.remediation());
-            }
-        }
-    }
-}
-
-fn plural(n: u32, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -191,7 +101,9 @@ impl FakeVsa9 {
             agents,
         }
     }
+}
 
+impl Server for FakeVsa9 {
     /// Status and body for a request at server time `now_ms`, matched on method and URL.
     fn answer(&mut self, request: &Request, now_ms: u64) -> (u16, String) {
         let Ok(url) = Url::parse(&request.url) else {

@@ -14,12 +14,15 @@
 //! cargo run -p mspkit-core --example vsax
 //! ```
 //!
-//! The core does no I/O: the host loop below hands each request to a function that plays
-//! the VSA X server. In a real program that function is your HTTP client, and
-//! `Action::Wait` is a sleep.
+//! The core does no I/O: the host loop in `common/mod.rs` hands each request to the fake
+//! VSA X server below. In a real program that is your HTTP client, and `Action::Wait` is a
+//! sleep.
+
+mod common;
 
 use base64::Engine as _;
-use mspkit_core::{Action, Client, ClientOptions, Event, ListOptions, Request};
+use common::{Host, Server, Show};
+use mspkit_core::{Client, ClientOptions, ListOptions, Request};
 use serde_json::{json, Value};
 use url::Url;
 
@@ -27,7 +30,12 @@ const TOKEN_ID: &str = "3f6d0c1e-TOKEN-ID";
 const TOKEN_SECRET: &str = "s3cr3t-shown-once";
 
 fn main() -> Result<(), mspkit_core::Error> {
-    let mut host = Host::new(FakeVsax::new(TOKEN_ID, TOKEN_SECRET));
+    let show = Show {
+        noun: "devices",
+        name_field: "Name",
+        ..Show::default()
+    };
+    let mut host = Host::new(FakeVsax::new(TOKEN_ID, TOKEN_SECRET), show);
 
     // 1. What the user pasted into the settings form, and what mspkit makes of it.
     let pasted = "  HTTPS://Acme.VSAX.net//api/v3// ";
@@ -54,99 +62,6 @@ fn main() -> Result<(), mspkit_core::Error> {
     wrong.start_test_connection();
     host.run(&mut wrong)?;
     Ok(())
-}
-
-/// The host: an HTTP client (here the fake server) and a clock (here a counter).
-struct Host {
-    server: FakeVsax,
-    now_ms: u64,
-}
-
-impl Host {
-    fn new(server: FakeVsax) -> Self {
-        // Any Unix time works; the core only compares the instants it is given.
-        Host {
-            server,
-            now_ms: 1_767_225_600_000,
-        }
-    }
-
-    /// The host loop: poll, do what the action says, until the client is idle.
-    fn run(&mut self, client: &mut Client) -> Result<(), mspkit_core::Error> {
-        while let Some(action) = client.poll(self.now_ms) {
-            match action {
-                Action::Send(request) => {
-                    // Log the method and URL only: headers carry the credentials.
-                    println!("  {} {}", request.method, request.url);
-                    let (status, body) = self.server.answer(&request);
-                    self.now_ms += 180; // the round trip
-                    let headers = [("Content-Type".to_string(), "application/json".to_string())];
-                    client.handle_response(
-                        request.id,
-                        status,
-                        &headers,
-                        body.as_bytes(),
-                        self.now_ms,
-                    )?;
-                }
-                // A real host sleeps until then; the fake clock just jumps.
-                Action::Wait { until_ms } => self.now_ms = self.now_ms.max(until_ms),
-                Action::Event(event) => print_event(&event),
-            }
-        }
-        Ok(())
-    }
-}
-
-/// What a user would see for each event.
-fn print_event(event: &Event) {
-    match event {
-        Event::Page(page) => {
-            let names: Vec<&str> = page
-                .items
-                .iter()
-                .take(2)
-                .filter_map(|item| item["Name"].as_str())
-                .collect();
-            let total = page.total.map_or("?".to_string(), |t| t.to_string());
-            println!(
-                "  page {}: {} devices (total {total}), e.g. {}",
-                page.page_number,
-                page.items.len(),
-                names.join(", ")
-            );
-        }
-        Event::Done {
-            items,
-            requests_made,
-            ..
-        } => println!(
-            "  done: {items} devices in {}",
-            plural(*requests_made, "request")
-        ),
-        Event::Failed { error, .. } => {
-            println!("  failed [{}]: {}", error.code().as_str(), error.message());
-            println!("  what to do: {}", error.remediation());
-        }
-        Event::Connection { report, .. } => {
-            let sent = plural(report.requests_made, "request");
-            println!("  {}  ({sent})", report.message);
-            if let Some(error) = &report.error {
-                let status = error
-                    .status()
-                    .map_or(String::new(), |s| format!(", HTTP {s}"));
-                println!("  error code:  {}{status}", error.code().as_str());
-                if let Some(said) = error.vendor_message() {
-                    println!("  server said: {said}");
-                }
-                println!("  what to do:  {}", error.remediation());
-            }
-        }
-    }
-}
-
-fn plural(n: u32, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -195,9 +110,11 @@ impl FakeVsax {
             devices,
         }
     }
+}
 
+impl Server for FakeVsax {
     /// Status and body for a request, matched on method and URL.
-    fn answer(&self, request: &Request) -> (u16, String) {
+    fn answer(&mut self, request: &Request, _now_ms: u64) -> (u16, String) {
         if request.header("Authorization") != Some(self.expected_authorization.as_str()) {
             return error(401, "Authorization has been denied for this request.");
         }

@@ -14,8 +14,11 @@
 //! cargo run -p mspkit-core --example warehouse
 //! ```
 
+mod common;
+
 use base64::Engine as _;
-use mspkit_core::{Action, Client, ClientOptions, Event, ListOptions, Request};
+use common::{Host, Server, Show};
+use mspkit_core::{Client, ClientOptions, ListOptions, Request};
 use serde_json::{json, Map, Value};
 use url::Url;
 
@@ -23,10 +26,13 @@ const USERNAME: &str = "reporting";
 const DW_TOKEN: &str = "9b2e61c4-5d7a-4f0e-8c3b-1a2d3e4f5a6b";
 
 fn main() -> Result<(), mspkit_core::Error> {
-    let mut host = Host {
-        server: FakeWarehouse::new(USERNAME, DW_TOKEN),
-        now_ms: 1_767_225_600_000,
+    let show = Show {
+        noun: "agents",
+        name_field: "ComputerName",
+        detail_field: Some("OperatingSystem"),
+        ..Show::default()
     };
+    let mut host = Host::new(FakeWarehouse::new(USERNAME, DW_TOKEN), show);
     // The same server address as for the REST API; the client picks /api/odata/1.0/.
     let mut client = Client::vsa9_warehouse(
         "https://vsa.example.com/",
@@ -55,91 +61,6 @@ fn main() -> Result<(), mspkit_core::Error> {
     Ok(())
 }
 
-/// The host: an HTTP client (here the fake server) and a clock (here a counter).
-struct Host {
-    server: FakeWarehouse,
-    now_ms: u64,
-}
-
-impl Host {
-    /// The host loop: poll, do what the action says, until the client is idle.
-    fn run(&mut self, client: &mut Client) -> Result<(), mspkit_core::Error> {
-        while let Some(action) = client.poll(self.now_ms) {
-            match action {
-                Action::Send(request) => {
-                    // Log the method and URL only: headers carry the credentials.
-                    println!("  {} {}", request.method, request.url);
-                    let (status, body) = self.server.answer(&request);
-                    self.now_ms += 300; // the round trip
-                    client.handle_response(
-                        request.id,
-                        status,
-                        &[],
-                        body.as_bytes(),
-                        self.now_ms,
-                    )?;
-                }
-                // A real host sleeps until then; the fake clock just jumps.
-                Action::Wait { until_ms } => self.now_ms = self.now_ms.max(until_ms),
-                Action::Event(event) => print_event(&event),
-            }
-        }
-        Ok(())
-    }
-}
-
-fn print_event(event: &Event) {
-    match event {
-        Event::Page(page) => {
-            let names: Vec<String> = page
-                .items
-                .iter()
-                .take(2)
-                .map(|a| {
-                    format!(
-                        "{} ({})",
-                        a["ComputerName"].as_str().unwrap_or("?"),
-                        a["OperatingSystem"].as_str().unwrap_or("?")
-                    )
-                })
-                .collect();
-            let total = page.total.map_or("not sent".to_string(), |t| t.to_string());
-            println!(
-                "  page {}: {} agents (total: {total}), e.g. {}",
-                page.page_number,
-                page.items.len(),
-                names.join(", ")
-            );
-        }
-        Event::Done {
-            items,
-            requests_made,
-            ..
-        } => println!(
-            "  done: {items} agents in {}",
-            plural(*requests_made, "request")
-        ),
-        Event::Failed { error, .. } => {
-            println!("  failed [{}]: {}", error.code().as_str(), error.message());
-            println!("  what to do: {}", error.remediation());
-        }
-        Event::Connection { report, .. } => {
-            println!(
-                "  {}  ({})",
-                report.message,
-                plural(report.requests_made, "request")
-            );
-            if let Some(error) = &report.error {
-                println!("  what to do: {}", error.remediation());
-            }
-        }
-    }
-}
-
-fn plural(n: u32, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
-}
-
 // ---------------------------------------------------------------------------------------
 // The fake Data Warehouse: answers like https://vsa.example.com/api/odata/1.0 would
 // (VENDORS.md §2, Data Warehouse API).
@@ -164,9 +85,11 @@ impl FakeWarehouse {
             agents,
         }
     }
+}
 
+impl Server for FakeWarehouse {
     /// Status and body for a request, matched on method and URL.
-    fn answer(&self, request: &Request) -> (u16, String) {
+    fn answer(&mut self, request: &Request, _now_ms: u64) -> (u16, String) {
         if request.header("Authorization") != Some(self.expected_authorization.as_str()) {
             return (401, json!({"error": {"code": "", "message": "Authorization has been denied for this request."}}).to_string());
         }
