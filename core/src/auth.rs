@@ -1,7 +1,7 @@
 //! Credentials per vendor and the headers that carry them.
 
 use crate::secret::{Redactor, Secret};
-use crate::vendors::{basic_credentials, vsa9};
+use crate::vendors::{basic, basic_credentials, vsa9};
 use crate::{Error, Vendor};
 
 /// How a VSA 9 client logs on.
@@ -128,7 +128,7 @@ impl Credentials {
                 } else {
                     derive_nonce(*nonce, *logons)
                 };
-                basic_payload(&vsa9::legacy_auth_payload(username, token.expose(), n))
+                basic(&vsa9::legacy_auth_payload(username, token.expose(), n))
             }
         };
         *logons += 1;
@@ -174,15 +174,6 @@ impl Credentials {
             _ => None,
         }
     }
-}
-
-/// `Basic base64(payload)` for the legacy VSA 9 logon, whose payload is not a user:pass pair.
-fn basic_payload(payload: &str) -> String {
-    use base64::Engine as _;
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(payload.as_bytes())
-    )
 }
 
 /// A new nonce for the `n`th logon from the host's seed (SplitMix64): renewals must not

@@ -46,11 +46,15 @@ pub(crate) fn vendor_message(body: &[u8]) -> Option<String> {
 /// The `Authorization` value for HTTP Basic. The constructors refuse a `:` in `user`
 /// (the server would split the pair at the wrong place) and control characters.
 pub(crate) fn basic_credentials(user: &str, secret: &str) -> String {
+    basic(&format!("{user}:{secret}"))
+}
+
+/// `Basic base64(payload)`, also for VSA 9's legacy logon whose payload is not a pair.
+pub(crate) fn basic(payload: &str) -> String {
     use base64::Engine as _;
-    let pair = format!("{user}:{secret}");
     format!(
         "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(pair.as_bytes())
+        base64::engine::general_purpose::STANDARD.encode(payload.as_bytes())
     )
 }
 
