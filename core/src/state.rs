@@ -1,5 +1,6 @@
 //! Exported state: what a client may carry between runs or share between processes.
-//! Only non-secret caches go here (the Autotask zone); never a credential or a session.
+//! Only non-secret data goes here (the Autotask zone, pacing counts); never a credential
+//! or a session token.
 
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +9,7 @@ use crate::{Error, Vendor};
 const VERSION: u32 = 1;
 
 /// An exported state larger than this is not ours: refuse before parsing it.
-const MAX_STATE_LEN: usize = 64 * 1024;
+const MAX_STATE_LEN: usize = 1024 * 1024;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct StateText {
@@ -16,19 +17,27 @@ struct StateText {
     vendor: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     autotask_zone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pacing: Option<serde_json::Value>,
 }
 
 /// What an imported state carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ImportedState {
     pub autotask_zone: Option<String>,
+    pub pacing: Option<serde_json::Value>,
 }
 
-pub(crate) fn export(vendor: Vendor, autotask_zone: Option<&str>) -> String {
+pub(crate) fn export(
+    vendor: Vendor,
+    autotask_zone: Option<&str>,
+    pacing: Option<serde_json::Value>,
+) -> String {
     let text = StateText {
         v: VERSION,
         vendor: vendor.id().to_string(),
         autotask_zone: autotask_zone.map(str::to_string),
+        pacing,
     };
     serde_json::to_string(&text).unwrap_or_default()
 }
@@ -69,6 +78,7 @@ pub(crate) fn import(state: &str, vendor: Vendor) -> Result<ImportedState, Error
     }
     Ok(ImportedState {
         autotask_zone: text.autotask_zone,
+        pacing: text.pacing,
     })
 }
 
@@ -82,6 +92,7 @@ mod tests {
         let text = export(
             Vendor::Autotask,
             Some("https://webservices15.autotask.net/ATServicesRest/V1.0/"),
+            None,
         );
         assert_eq!(
             text,
@@ -92,7 +103,10 @@ mod tests {
             back.autotask_zone.as_deref(),
             Some("https://webservices15.autotask.net/ATServicesRest/V1.0/")
         );
-        assert_eq!(export(Vendor::Vsax, None), r#"{"v":1,"vendor":"vsax"}"#);
+        assert_eq!(
+            export(Vendor::Vsax, None, None),
+            r#"{"v":1,"vendor":"vsax"}"#
+        );
     }
 
     #[test]

@@ -31,6 +31,14 @@ fn at_post(url: impl Into<String>, body: Value) -> Step {
         .header("Accept", "application/json")
 }
 
+/// Before a list's second page: how much of the tenant's hourly budget is left.
+fn threshold() -> Step {
+    Step::get(format!("{AT_ZONE}ThresholdInformation"))
+        .header("ApiIntegrationCode", AT_INTEGRATION_CODE)
+        .header("Secret", AT_SECRET)
+        .reply(200, fixture!("autotask/threshold_information.json"))
+}
+
 fn query(zone: &str, after_id: Option<i64>) -> Step {
     at_post(query_url(zone), autotask_query_body(500, after_id))
         .no_header("ImpersonationResourceId")
@@ -155,6 +163,7 @@ fn small_pages_follow_the_next_page_url_with_the_original_body() {
         discovery().reply(200, fixture!("autotask/zone_information.json")),
         at_post(query_url(AT_ZONE), autotask_query_body(3, None))
             .reply(200, fixture!("autotask/companies_query_page1.json")),
+        threshold(),
         at_post(next, autotask_query_body(3, None))
             .reply(200, fixture!("autotask/companies_query_page2.json")),
     ]);
@@ -163,7 +172,7 @@ fn small_pages_follow_the_next_page_url_with_the_original_body() {
         [0, 29682885, 29682886, 29682890, 29682897]
     );
     assert_eq!(page_shape(&events, job), [(1, 3), (2, 2)]);
-    assert_eq!(expect_done(&events, job), (3, 5));
+    assert_eq!(expect_done(&events, job), (4, 5));
 }
 
 #[test]
@@ -179,6 +188,7 @@ fn over_1000_companies_follow_next_page_urls_with_post_and_the_same_body() {
     let events = c.run(vec![
         discovery().reply(200, fixture!("autotask/zone_information.json")),
         query(AT_ZONE, None).reply(200, autotask_companies_page(&ids[..500], 500, Some(&link1))),
+        threshold(),
         // Same method and body as the original query (a GET here would be a 405).
         at_post(link1.clone(), autotask_query_body(500, None)).reply(
             200,
@@ -189,11 +199,11 @@ fn over_1000_companies_follow_next_page_urls_with_post_and_the_same_body() {
     ]);
     assert_eq!(ids_of(&events, job), ids, "every id exactly once, in order");
     assert_eq!(page_shape(&events, job), [(1, 500), (2, 500), (3, 234)]);
-    assert_eq!(expect_done(&events, job), (4, 1234));
-    assert_eq!(c.sent[2].url, link1);
-    assert_eq!(c.sent[3].url, link2);
-    assert_eq!(c.sent[1].body, c.sent[2].body);
+    assert_eq!(expect_done(&events, job), (5, 1234));
+    assert_eq!(c.sent[3].url, link1);
+    assert_eq!(c.sent[4].url, link2);
     assert_eq!(c.sent[1].body, c.sent[3].body);
+    assert_eq!(c.sent[1].body, c.sent[4].body);
     assert_clean(&c);
 }
 
@@ -212,6 +222,7 @@ fn keyset_paging_requeries_with_id_greater_than_the_last_id() {
     let events = c.run(vec![
         discovery().reply(200, fixture!("autotask/zone_information.json")),
         query(AT_ZONE, None).reply(200, autotask_companies_page(&ids[..500], 500, Some(&link1))),
+        threshold(),
         query(AT_ZONE, Some(ids[499])).reply(
             200,
             autotask_companies_page(&ids[500..1000], 500, Some(&link2)),
@@ -220,9 +231,9 @@ fn keyset_paging_requeries_with_id_greater_than_the_last_id() {
     ]);
     assert_eq!(ids_of(&events, job), ids);
     assert_eq!(page_shape(&events, job), [(1, 500), (2, 500), (3, 234)]);
-    assert_eq!(expect_done(&events, job), (4, 1234));
+    assert_eq!(expect_done(&events, job), (5, 1234));
     assert_eq!(
-        serde_json::from_str::<Value>(c.sent[2].body.as_deref().unwrap()).unwrap(),
+        serde_json::from_str::<Value>(c.sent[3].body.as_deref().unwrap()).unwrap(),
         json!({"filter": [
             {"op": "gte", "field": "id", "value": 0},
             {"op": "gt", "field": "id", "value": ids[499]}
@@ -243,6 +254,7 @@ fn resume_from_a_page_cursor_requeries_after_the_last_id_and_repeats_nothing() {
     let events = c.run(vec![
         discovery().reply(200, fixture!("autotask/zone_information.json")),
         query(AT_ZONE, None).reply(200, autotask_companies_page(&ids[..500], 500, Some(&link1))),
+        threshold(),
         at_post(link1, autotask_query_body(500, None))
             .reply(403, br#"{"errors":["Forbidden"]}"#.to_vec()),
     ]);
@@ -266,11 +278,12 @@ fn resume_from_a_page_cursor_requeries_after_the_last_id_and_repeats_nothing() {
             200,
             autotask_companies_page(&ids[500..1000], 500, Some(&resumed_link)),
         ),
+        threshold(),
         at_post(resumed_link, autotask_query_body(500, Some(ids[499])))
             .reply(200, autotask_companies_page(&ids[1000..], 500, None)),
     ]);
     assert_eq!(page_shape(&events, job), [(2, 500), (3, 234)]);
-    assert_eq!(expect_done(&events, job), (3, 734));
+    assert_eq!(expect_done(&events, job), (4, 734));
     let mut all = delivered;
     all.extend(ids_of(&events, job));
     assert_eq!(all, ids, "nothing twice, nothing missing");
@@ -291,10 +304,11 @@ fn exported_state_carries_the_zone_and_never_a_credential() {
     ]);
     assert!(expect_connection(&events, job).ok);
     let state = c.client.export_state();
-    assert_eq!(
-        state,
-        format!(r#"{{"v":1,"vendor":"autotask","autotask_zone":"{AT_ZONE}"}}"#)
-    );
+    let parsed: Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(parsed["autotask_zone"], AT_ZONE);
+    // The pacing counts travel too: the two requests sent (discovery and count).
+    let instances = parsed["pacing"]["instances"].as_object().unwrap();
+    assert_eq!(instances.len(), 1);
     assert!(!state.contains(AT_SECRET));
     assert!(!state.contains(AT_INTEGRATION_CODE));
     assert_clean(&c);
@@ -440,10 +454,10 @@ fn configured_zone_skips_discovery_and_401_fails_at_once() {
     let events = c.run(vec![query(AT_ZONE, None).reply(401, b"".to_vec())]);
     let (error, requests_made) = expect_failed(&events, job);
     assert_eq!((error.code(), requests_made), (ErrorCode::Unauthorized, 1));
-    assert_eq!(
-        c.client.export_state(),
-        r#"{"v":1,"vendor":"autotask"}"#,
-        "a configured zone is the user's setting, not a cache"
+    let state: Value = serde_json::from_str(&c.client.export_state()).unwrap();
+    assert!(
+        state.get("autotask_zone").is_none(),
+        "a configured zone is the user's setting, not a cache: {state}"
     );
 }
 

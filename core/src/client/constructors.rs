@@ -130,19 +130,22 @@ impl Client {
     ) -> Client {
         let mut redactor = Redactor::default();
         credentials.register(&mut redactor);
+        let pacer = Pacer::new(vendor, &options.pacing, options.jitter_seed);
         Client {
+            pacer,
             vendor,
             credentials,
             access,
             options,
             redactor,
-            pacer: Pacer::default(),
             jobs: BTreeMap::new(),
             in_flight: HashMap::new(),
             events: VecDeque::new(),
             next_job: 1,
             next_request: 1,
             last_served: 0,
+            tenant_usage_pending: false,
+            prerequisite_attempts: None,
         }
     }
 }

@@ -13,7 +13,9 @@ use crate::event::{Action, ConnectionReport, Event, JobId, Page, TransportErrorK
 use crate::listing::{
     connection_test_request, connection_test_what, AutotaskPaging, ListOptions, ListPlan, ListState,
 };
-use crate::pacing::{Gate, Pacer};
+use crate::pacing::{
+    classify, concurrency_key, retry_after_ms, Gate, Outcome, Pacer, PacingOptions, Ticket,
+};
 use crate::request::{Method, Request, RequestId, RequestSpec};
 use crate::secret::{Redactor, Secret};
 use crate::tenant_url::{
@@ -25,7 +27,7 @@ use crate::vendors::{autotask, basic_credentials, vendor_message, vsa9};
 use crate::{Error, ErrorCode, Vendor};
 
 /// Options shared by every constructor.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClientOptions {
     /// Permit `http://` for loopback hosts (127.0.0.0/8, ::1, localhost): the simulator.
     pub allow_insecure_loopback: bool,
@@ -35,6 +37,8 @@ pub struct ClientOptions {
     pub zone_discovery_url: Option<String>,
     /// How Autotask lists page past the first 500 records.
     pub autotask_paging: AutotaskPaging,
+    /// Rate limits, failed-request guard, retries and waits.
+    pub pacing: PacingOptions,
 }
 
 /// The VSA 9 session, shared by all jobs of the client.
@@ -78,7 +82,11 @@ enum Access {
 enum Purpose {
     Logon,
     ZoneDiscovery,
-    Job { session_generation: u32 },
+    /// Autotask ThresholdInformation: how much of the tenant's hourly budget is left.
+    TenantUsage,
+    Job {
+        session_generation: u32,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +96,7 @@ struct InFlight {
     method: Method,
     url: Url,
     base: Option<Url>,
+    ticket: Ticket,
 }
 
 #[derive(Debug, Clone)]
@@ -104,8 +113,12 @@ struct Job {
     not_before: Option<u64>,
     /// Attempts of the current request (1 after the first send).
     attempts: u32,
+    /// When the current request was first sent (bounds its total retry time).
+    first_attempt_ms: Option<u64>,
     requests_made: u32,
     items: u64,
+    /// Pages this job delivered.
+    pages: u32,
     /// When the job first sent; a zone discovered since then is fresh for it.
     started_at_ms: Option<u64>,
     /// A 401 was already answered with a renewal or re-discovery: the next one is final.
@@ -129,6 +142,11 @@ pub struct Client {
     next_request: RequestId,
     /// The job served last, so jobs take turns.
     last_served: JobId,
+    /// An Autotask ThresholdInformation request is in flight.
+    tenant_usage_pending: bool,
+    /// Consecutive transient failures of the logon / zone discovery, and when the first
+    /// was sent: they are retried like a job's request.
+    prerequisite_attempts: Option<(u32, u64)>,
 }
 
 impl fmt::Debug for Client {
@@ -206,8 +224,10 @@ impl Client {
                 in_flight: false,
                 not_before: None,
                 attempts: 0,
+                first_attempt_ms: None,
                 requests_made: 0,
                 items: 0,
+                pages: 0,
                 started_at_ms: None,
                 auth_retry_used: false,
                 rediscovery: None,
@@ -216,8 +236,9 @@ impl Client {
         id
     }
 
-    /// Non-secret state worth keeping between runs (the Autotask zone; pacing state once
-    /// it exists), as a JSON string. Never contains a secret or a session token.
+    /// Non-secret state worth keeping between runs or sharing between processes: the
+    /// Autotask zone and the pacing counts (recent sends and failures), as a JSON string.
+    /// Never contains a secret or a session token.
     pub fn export_state(&self) -> String {
         let zone = match &self.access {
             Access::Zone(ZoneState {
@@ -226,19 +247,26 @@ impl Client {
             }) if *origin != ZoneOrigin::Configured => Some(url.as_str()),
             _ => None,
         };
-        crate::state::export(self.vendor, zone)
+        crate::state::export(self.vendor, zone, self.pacer.export())
     }
 
-    /// Merges state from [`Client::export_state`] (of this or another process). A zone
-    /// already known or configured here wins over an imported one.
+    /// Merges state from [`Client::export_state`] of this or another process: their
+    /// sends and failures count against the same limits from now on. A zone already known
+    /// or configured here wins over an imported one. On error nothing is changed.
     pub fn import_state(&mut self, state: &str) -> Result<(), Error> {
         let imported = crate::state::import(state, self.vendor)?;
-        if let (Some(zone_text), Access::Zone(zone)) = (imported.autotask_zone, &mut self.access) {
-            let url = normalize_autotask_zone_url(
-                &zone_text,
+        let zone_url = match (&imported.autotask_zone, &self.access) {
+            (Some(text), Access::Zone(_)) => Some(normalize_autotask_zone_url(
+                text,
                 self.options.allow_insecure_loopback,
                 UrlSource::Server,
-            )?;
+            )?),
+            _ => None,
+        };
+        if let Some(pacing) = &imported.pacing {
+            self.pacer.import(pacing)?;
+        }
+        if let (Some(url), Access::Zone(zone)) = (zone_url, &mut self.access) {
             if zone.known.is_none() && !zone.pending {
                 zone.known = Some((url, ZoneOrigin::Imported));
             }

@@ -14,8 +14,21 @@ impl Client {
         body: &[u8],
         now_ms: u64,
     ) -> Result<(), Error> {
-        let flight = self.take_in_flight(request_id, now_ms)?;
         let success = (200..=299).contains(&status);
+        let outcome = if success {
+            Outcome::Success
+        } else {
+            Outcome::Failed {
+                rate_limited: status == 429,
+            }
+        };
+        let flight = self.take_in_flight(request_id, outcome, now_ms)?;
+        let retry_after = header(headers, "retry-after")
+            .and_then(|v| retry_after_ms(v, header(headers, "date"), now_ms));
+        let reply = Reply {
+            retry_after,
+            now_ms,
+        };
         match flight.purpose {
             Purpose::Logon => {
                 let result = if success {
@@ -29,7 +42,7 @@ impl Client {
                         vendor_message(body),
                     ))
                 };
-                self.on_logon(result);
+                self.on_logon(&flight, result, reply);
             }
             Purpose::ZoneDiscovery => {
                 let result = if success {
@@ -48,10 +61,28 @@ impl Client {
                         vendor_message(body),
                     ))
                 };
-                self.on_zone(result, now_ms);
+                self.on_zone(&flight, result, reply);
+            }
+            Purpose::TenantUsage => {
+                self.tenant_usage_pending = false;
+                let usage = if success {
+                    autotask::parse_threshold(body).ok()
+                } else {
+                    None
+                };
+                match usage {
+                    Some(usage) => self.pacer.on_tenant_usage(now_ms, usage),
+                    // The reading only tunes the pace: without it the configured share
+                    // still applies. Try again at the next check.
+                    None => self.pacer.on_tenant_usage_unknown(now_ms),
+                }
+                if !success {
+                    let error = error_for_status(self.vendor, status, "ThresholdInformation", None);
+                    self.note_throttling(&flight.ticket, &error, reply);
+                }
             }
             Purpose::Job { session_generation } => {
-                self.on_job_response(&flight, session_generation, status, body, now_ms)
+                self.on_job_response(&flight, session_generation, status, body, reply)
             }
         }
         Ok(())
@@ -65,7 +96,7 @@ impl Client {
         message: &str,
         now_ms: u64,
     ) -> Result<(), Error> {
-        let flight = self.take_in_flight(request_id, now_ms)?;
+        let flight = self.take_in_flight(request_id, Outcome::Transport, now_ms)?;
         let host = flight.url.host_str().unwrap_or("the server").to_string();
         let remediation = match kind {
             TransportErrorKind::Timeout => {
@@ -92,24 +123,35 @@ impl Client {
             remediation,
         )
         .retryable(true);
+        let reply = Reply {
+            retry_after: None,
+            now_ms,
+        };
         match flight.purpose {
-            Purpose::Logon => self.on_logon(Err(error)),
-            Purpose::ZoneDiscovery => self.on_zone(Err(error), now_ms),
-            Purpose::Job { .. } => {
-                self.retry_or_fail(flight.job, flight.method, &flight.url, error, now_ms)
+            Purpose::Logon => self.on_logon(&flight, Err(error), reply),
+            Purpose::ZoneDiscovery => self.on_zone(&flight, Err(error), reply),
+            Purpose::TenantUsage => {
+                self.tenant_usage_pending = false;
+                self.pacer.on_tenant_usage_unknown(now_ms);
             }
+            Purpose::Job { .. } => self.retry_or_fail(&flight, error, reply),
         }
         Ok(())
     }
 
-    fn take_in_flight(&mut self, request_id: RequestId, now_ms: u64) -> Result<InFlight, Error> {
+    fn take_in_flight(
+        &mut self,
+        request_id: RequestId,
+        outcome: Outcome,
+        now_ms: u64,
+    ) -> Result<InFlight, Error> {
         let flight = self.in_flight.remove(&request_id).ok_or_else(|| {
             Error::config(
                 format!("Request {request_id} is not in flight"),
                 "Pass the id of a request that poll returned and that has not been answered yet.",
             )
         })?;
-        self.pacer.on_complete(now_ms);
+        self.pacer.on_complete(now_ms, &flight.ticket, outcome);
         if let Some(job) = self.jobs.get_mut(&flight.job) {
             if matches!(flight.purpose, Purpose::Job { .. }) {
                 job.in_flight = false;
@@ -118,7 +160,18 @@ impl Client {
         Ok(flight)
     }
 
-    fn on_logon(&mut self, result: Result<vsa9::Session, Error>) {
+    /// A 429 (or Autotask's thread-limit message) means the server counts more than we
+    /// do: slow the whole class down, not just this request.
+    fn note_throttling(&mut self, ticket: &Ticket, error: &Error, reply: Reply) {
+        if error.code() == ErrorCode::RateLimited {
+            let pause = reply
+                .retry_after
+                .unwrap_or(self.options.pacing.retry.rate_limited_floor_ms);
+            self.pacer.on_rate_limited(reply.now_ms, ticket, pause);
+        }
+    }
+
+    fn on_logon(&mut self, flight: &InFlight, result: Result<vsa9::Session, Error>, reply: Reply) {
         let Access::Session { state, .. } = &mut self.access else {
             return;
         };
@@ -133,22 +186,29 @@ impl Client {
                     session,
                     generation: generation + 1,
                 };
+                self.prerequisite_attempts = None;
             }
             Err(error) => {
                 *state = SessionState::None;
-                self.fail_waiting_jobs(error);
+                self.prerequisite_failed(flight, error, reply);
             }
         }
     }
 
-    fn on_zone(&mut self, result: Result<Url, Error>, now_ms: u64) {
+    fn on_zone(&mut self, flight: &InFlight, result: Result<Url, Error>, reply: Reply) {
         let Access::Zone(zone) = &mut self.access else {
             return;
         };
         zone.pending = false;
         match result {
             Ok(url) => {
-                zone.known = Some((url.clone(), ZoneOrigin::Discovered { at_ms: now_ms }));
+                zone.known = Some((
+                    url.clone(),
+                    ZoneOrigin::Discovered {
+                        at_ms: reply.now_ms,
+                    },
+                ));
+                self.prerequisite_attempts = None;
                 // A job that re-discovered after a 401 and found the same zone has wrong
                 // credentials, not a stale zone: retrying would only fail again.
                 let same_zone: Vec<(JobId, Error)> = self
@@ -163,20 +223,40 @@ impl Client {
                     self.fail_job(id, error);
                 }
             }
-            Err(error) => self.fail_waiting_jobs(error),
+            Err(error) => self.prerequisite_failed(flight, error, reply),
         }
     }
 
-    /// A logon or zone discovery failed: every job waiting to send fails with it.
-    fn fail_waiting_jobs(&mut self, error: Error) {
+    /// A logon or zone discovery failed. A transient failure is retried (every waiting
+    /// job waits for it); anything else fails every job waiting to send.
+    fn prerequisite_failed(&mut self, flight: &InFlight, error: Error, reply: Reply) {
+        self.note_throttling(&flight.ticket, &error, reply);
+        let (attempts, first) = self.prerequisite_attempts.unwrap_or((0, reply.now_ms));
+        let attempts = attempts + 1;
+        let retry = self
+            .pacer
+            .retry_at(&error, attempts, first, reply.retry_after, reply.now_ms);
         let waiting: Vec<JobId> = self
             .jobs
             .iter()
             .filter(|(_, job)| !job.in_flight)
             .map(|(&id, _)| id)
             .collect();
-        for id in waiting {
-            self.fail_job(id, error.clone());
+        match retry {
+            Some(at) => {
+                self.prerequisite_attempts = Some((attempts, first));
+                for id in waiting {
+                    if let Some(job) = self.jobs.get_mut(&id) {
+                        job.not_before = Some(job.not_before.map_or(at, |t| t.max(at)));
+                    }
+                }
+            }
+            None => {
+                self.prerequisite_attempts = None;
+                for id in waiting {
+                    self.fail_job(id, error.clone());
+                }
+            }
         }
     }
 
@@ -186,7 +266,7 @@ impl Client {
         session_generation: u32,
         status: u16,
         body: &[u8],
-        now_ms: u64,
+        reply: Reply,
     ) {
         let vendor = self.vendor;
         let Some(job) = self.jobs.get_mut(&flight.job) else {
@@ -200,7 +280,7 @@ impl Client {
             match &mut job.kind {
                 JobKind::Connection => match crate::listing::parse_connection_test(vendor, body) {
                     Ok(count) => return self.finish_connection(flight.job, count),
-                    Err(e) => return self.on_job_error(flight, session_generation, e, now_ms),
+                    Err(e) => return self.on_job_error(flight, session_generation, e, reply),
                 },
                 JobKind::List(state) => {
                     let base = flight.base.clone().unwrap_or_else(|| flight.url.clone());
@@ -210,11 +290,13 @@ impl Client {
                     match outcome {
                         Ok(page) => {
                             job.attempts = 0;
+                            job.first_attempt_ms = None;
                             // One renewal per 401 is counted per failure, not per job: a
                             // long list may lose its session more than once, with
                             // successes in between, and still never loop.
                             job.auth_retry_used = false;
                             job.items += page.items.len() as u64;
+                            job.pages += 1;
                             let (done, requests_made, items) =
                                 (page.done, job.requests_made, job.items);
                             self.events.push_back(Event::Page(Page {
@@ -233,14 +315,14 @@ impl Client {
                                 });
                             }
                         }
-                        Err(e) => self.on_job_error(flight, session_generation, e, now_ms),
+                        Err(e) => self.on_job_error(flight, session_generation, e, reply),
                     }
                     return;
                 }
             }
         }
         let error = error_for_status(vendor, status, &what, vendor_message(body));
-        self.on_job_error(flight, session_generation, error, now_ms);
+        self.on_job_error(flight, session_generation, error, reply);
     }
 
     /// A job's request failed: renew the session or re-discover the zone once on a 401,
@@ -250,8 +332,9 @@ impl Client {
         flight: &InFlight,
         session_generation: u32,
         error: Error,
-        now_ms: u64,
+        reply: Reply,
     ) {
+        self.note_throttling(&flight.ticket, &error, reply);
         let Some(job) = self.jobs.get_mut(&flight.job) else {
             return;
         };
@@ -260,6 +343,7 @@ impl Client {
                 Access::Session { state, .. } => {
                     job.auth_retry_used = true;
                     job.attempts = 0;
+                    job.first_attempt_ms = None;
                     // Only drop the session this request used; another job may already
                     // have renewed it.
                     if matches!(state, SessionState::Ready { generation, .. } if *generation == session_generation)
@@ -275,6 +359,7 @@ impl Client {
                     {
                         job.auth_retry_used = true;
                         job.attempts = 0;
+                        job.first_attempt_ms = None;
                         job.rediscovery = Some((error, old));
                         zone.known = None;
                         return;
@@ -283,28 +368,26 @@ impl Client {
                 Access::Static { .. } => {}
             }
         }
-        self.retry_or_fail(flight.job, flight.method, &flight.url, error, now_ms);
+        self.retry_or_fail(flight, error, reply);
     }
 
-    /// Retries a safe request when the pacer allows it, else fails the job.
-    fn retry_or_fail(
-        &mut self,
-        job_id: JobId,
-        method: Method,
-        url: &Url,
-        error: Error,
-        now_ms: u64,
-    ) {
-        let Some(job) = self.jobs.get_mut(&job_id) else {
+    /// Retries a request that is safe to repeat when the pacer allows it (transient
+    /// failure, attempts and total time left), else fails the job.
+    fn retry_or_fail(&mut self, flight: &InFlight, error: Error, reply: Reply) {
+        let Some(job) = self.jobs.get_mut(&flight.job) else {
             return;
         };
-        if error.is_retryable() && safe_to_repeat(method, url) {
-            if let Some(at) = self.pacer.retry_at(&error, job.attempts, now_ms) {
+        if safe_to_repeat(flight.method, &flight.url) {
+            let first = job.first_attempt_ms.unwrap_or(reply.now_ms);
+            if let Some(at) =
+                self.pacer
+                    .retry_at(&error, job.attempts, first, reply.retry_after, reply.now_ms)
+            {
                 job.not_before = Some(at);
                 return;
             }
         }
-        self.fail_job(job_id, error);
+        self.fail_job(flight.job, error);
     }
 
     fn finish_connection(&mut self, job_id: JobId, count: Option<u64>) {
@@ -366,6 +449,14 @@ impl Client {
         };
         self.events.push_back(event);
     }
+}
+
+/// What the response said about timing, passed down the receive path.
+#[derive(Debug, Clone, Copy)]
+struct Reply {
+    /// The server's Retry-After, as a delay.
+    retry_after: Option<u64>,
+    now_ms: u64,
 }
 
 /// Only reads are repeated: GETs, and Autotask's query POSTs (`.../query`,

@@ -7,6 +7,7 @@ use super::ParsedPage;
 use crate::json::{
     as_i64_lenient, as_u64_lenient, get_present, message_text, parse_object, take_list, type_name,
 };
+use crate::pacing::TenantUsage;
 use crate::Error;
 
 /// The server refuses more than this many records per query.
@@ -136,6 +137,32 @@ pub(crate) fn parse_count(body: &[u8]) -> Result<u64, Error> {
         .ok_or_else(|| {
             Error::bad_response(format!("Expected {COUNT_ENVELOPE}, got no \"queryCount\""))
         })
+}
+
+/// Parses `GET ThresholdInformation`: `{"externalRequestThreshold":10000,
+/// "requestThresholdTimeframe":60,"currentTimeframeRequestCount":124}` (timeframe in
+/// minutes).
+pub(crate) fn parse_threshold(body: &[u8]) -> Result<TenantUsage, Error> {
+    const ENVELOPE: &str = "Autotask threshold information";
+    let map = parse_object(body, ENVELOPE)?;
+    let field = |name: &str| {
+        get_present(&map, name)
+            .and_then(as_u64_lenient)
+            .ok_or_else(|| Error::bad_response(format!("Expected {ENVELOPE}, got no \"{name}\"")))
+    };
+    let threshold = field("externalRequestThreshold")?;
+    let minutes = field("requestThresholdTimeframe")?;
+    let current = field("currentTimeframeRequestCount")?;
+    if threshold == 0 || minutes == 0 || minutes > 24 * 60 {
+        return Err(Error::bad_response(format!(
+            "Expected {ENVELOPE} with a positive threshold and timeframe"
+        )));
+    }
+    Ok(TenantUsage {
+        threshold: u32::try_from(threshold).unwrap_or(u32::MAX),
+        timeframe_ms: minutes * 60_000,
+        current: u32::try_from(current).unwrap_or(u32::MAX),
+    })
 }
 
 /// Parses zone information and returns the zone's `url` as sent (checked by the caller).

@@ -1,0 +1,498 @@
+//! Pacing: when the next request may go out, and whether a failed one is retried.
+//!
+//! Every vendor limit is a set of strict sliding windows per endpoint class; VSA X also
+//! blocks a client IP after too many failed requests, so failures have windows of their
+//! own. Sends of other processes arrive through `import_state` and count like our own.
+//! Time comes from the host; a clock that goes backwards is clamped so recorded times
+//! never decrease.
+
+mod limits;
+mod retry;
+mod shared;
+mod window;
+
+use std::collections::{BTreeMap, HashMap};
+
+pub use limits::{
+    EndpointClass, FailureGuard, AUTOTASK_TENANT_HOURLY, AUTOTASK_THREADS_PER_ENTITY,
+};
+pub use retry::RetryPolicy;
+pub use window::RateWindow;
+
+pub(crate) use limits::{classify, concurrency_key};
+pub(crate) use retry::{is_transient, retry_after_ms};
+
+use crate::{Error, ErrorCode, Vendor};
+use retry::Jitter;
+use shared::{Buckets, SharedState};
+use window::{earliest_allowed, Timeline};
+
+/// Pacing settings; every field has the documented default for the vendor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PacingOptions {
+    /// Requests in flight at once, over all jobs (Autotask also caps 3 per entity).
+    pub max_in_flight: u32,
+    /// Replaces the windows of a class (`Default` applies to every request).
+    pub windows: BTreeMap<EndpointClass, Vec<RateWindow>>,
+    /// Failed-request thresholds; None = the vendor's (VSA X: documented, others: off).
+    pub failure_guard: Option<FailureGuard>,
+    /// Autotask: the share of the tenant's 10,000 requests/hour this client may use.
+    pub autotask_share: f64,
+    /// Retry bounds.
+    pub retry: RetryPolicy,
+    /// A job that would have to wait longer than this fails with `budget_exhausted`.
+    pub max_wait_ms: u64,
+    /// Names this process in shared state; default derived from the jitter seed.
+    pub instance: Option<String>,
+}
+
+impl Default for PacingOptions {
+    fn default() -> Self {
+        PacingOptions {
+            max_in_flight: 1,
+            windows: BTreeMap::new(),
+            failure_guard: None,
+            autotask_share: 0.5,
+            retry: RetryPolicy::default(),
+            max_wait_ms: 15 * 60_000,
+            instance: None,
+        }
+    }
+}
+
+/// Where a request counts: its class and, for Autotask, its entity endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Ticket {
+    pub class: EndpointClass,
+    pub key: Option<String>,
+}
+
+/// Whether a request may be sent now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gate {
+    /// Send now.
+    Open,
+    /// Wait for an in-flight response first.
+    Busy,
+    /// Nothing of this kind may be sent before this instant.
+    Until(u64),
+    /// Only after the failed-request guard lets failures age out, which is further away
+    /// than max_wait (or never): the job should give up rather than wait.
+    Exhausted(Option<u64>),
+}
+
+/// How a sent request ended, for the limiter and the guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Success,
+    /// The server answered with an error status (counts as a failed request).
+    Failed {
+        rate_limited: bool,
+    },
+    /// No response; the server may or may not have counted it.
+    Transport,
+}
+
+/// Slows a class down after a 429: the server counts more than we do (another process,
+/// another integration), so pause and then send at a reduced rate that recovers slowly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Slowdown {
+    factor: f64,
+    paused_until: u64,
+    last_send: Option<u64>,
+}
+
+impl Default for Slowdown {
+    fn default() -> Self {
+        Slowdown {
+            factor: 1.0,
+            paused_until: 0,
+            last_send: None,
+        }
+    }
+}
+
+/// Each 429 halves the rate (not below 1/16); each success wins back 1/50.
+const SLOWDOWN_MIN_FACTOR: f64 = 1.0 / 16.0;
+const SLOWDOWN_RECOVERY: f64 = 0.02;
+
+/// What the tenant's Autotask counter said, and when.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct TenantUsage {
+    pub threshold: u32,
+    pub timeframe_ms: u64,
+    pub current: u32,
+}
+
+/// Pacing state of one client.
+#[derive(Debug, Clone)]
+pub(crate) struct Pacer {
+    vendor: Vendor,
+    windows: BTreeMap<EndpointClass, Vec<RateWindow>>,
+    guard: Vec<RateWindow>,
+    options: PacingOptions,
+    clock: u64,
+    sends: BTreeMap<EndpointClass, Timeline>,
+    failures: Timeline,
+    shared: SharedState,
+    in_flight: u32,
+    in_flight_by_key: HashMap<String, u32>,
+    slowdown: BTreeMap<EndpointClass, Slowdown>,
+    jitter: Jitter,
+    /// Autotask: the vendor-wide limit fitted to what the tenant has left.
+    fitted_limit: Option<u32>,
+    tenant_checked_at: Option<u64>,
+    sends_since_tenant_check: u32,
+}
+
+impl Pacer {
+    pub fn new(vendor: Vendor, options: &PacingOptions, jitter_seed: u64) -> Pacer {
+        let mut windows = BTreeMap::new();
+        for class in EndpointClass::ALL {
+            let list = options.windows.get(&class).cloned().unwrap_or_else(|| {
+                limits::documented_windows(vendor, class, options.autotask_share)
+            });
+            if !list.is_empty() {
+                windows.insert(class, list);
+            }
+        }
+        let guard = options
+            .failure_guard
+            .clone()
+            .unwrap_or_else(|| limits::default_failure_guard(vendor))
+            .windows();
+        let instance = options.instance.clone().unwrap_or_else(|| {
+            format!("{:016x}", Jitter::new(jitter_seed ^ 0x6d73_706b).next_u64())
+        });
+        let horizon_ms = windows
+            .values()
+            .flatten()
+            .chain(guard.iter())
+            .map(|w| w.per_ms)
+            .max()
+            .unwrap_or(0);
+        Pacer {
+            vendor,
+            windows,
+            guard,
+            options: options.clone(),
+            clock: 0,
+            sends: BTreeMap::new(),
+            failures: Timeline::default(),
+            shared: SharedState::new(instance, horizon_ms),
+            in_flight: 0,
+            in_flight_by_key: HashMap::new(),
+            slowdown: BTreeMap::new(),
+            jitter: Jitter::new(jitter_seed),
+            fitted_limit: None,
+            tenant_checked_at: None,
+            sends_since_tenant_check: 0,
+        }
+    }
+
+    /// The host's time, never earlier than a time already seen: windows are kept in
+    /// recorded time, which must not run backwards.
+    fn tick(&mut self, now_ms: u64) -> u64 {
+        self.clock = self.clock.max(now_ms);
+        self.clock
+    }
+
+    /// The windows that apply to `class`: the vendor-wide ones, then the class's own.
+    fn windows_for(&self, class: EndpointClass) -> Vec<(EndpointClass, Vec<RateWindow>)> {
+        let mut out = Vec::new();
+        if let Some(default) = self.windows.get(&EndpointClass::Default) {
+            let mut list = default.clone();
+            if let Some(fitted) = self.fitted_limit {
+                for w in &mut list {
+                    w.limit = w.limit.min(fitted);
+                }
+            }
+            out.push((EndpointClass::Default, list));
+        }
+        if class != EndpointClass::Default {
+            if let Some(own) = self.windows.get(&class) {
+                out.push((class, own.clone()));
+            }
+        }
+        out
+    }
+
+    /// May a request of `ticket` go out at `now_ms`?
+    pub fn gate(&mut self, now_ms: u64, ticket: &Ticket) -> Gate {
+        let now = self.tick(now_ms);
+        if self.in_flight >= self.options.max_in_flight.max(1) {
+            return Gate::Busy;
+        }
+        if let Some(key) = &ticket.key {
+            if self.in_flight_by_key.get(key).copied().unwrap_or(0) >= AUTOTASK_THREADS_PER_ENTITY {
+                return Gate::Busy;
+            }
+        }
+        let mut at = now;
+        for (class, windows) in self.windows_for(ticket.class) {
+            let empty = Timeline::default();
+            let own = self.sends.get(&class).unwrap_or(&empty);
+            let others = self.shared.others_sends(class);
+            let mut timelines: Vec<&Timeline> = vec![own];
+            timelines.extend(others.iter());
+            match earliest_allowed(&windows, &timelines, 0, now) {
+                Some(t) => at = at.max(t),
+                None => return Gate::Exhausted(None),
+            }
+            let slow = self.slowdown.get(&class).copied().unwrap_or_default();
+            at = at.max(slow.paused_until);
+            if slow.factor < 1.0 {
+                if let (Some(last), Some(slowest)) = (slow.last_send, slowest_spacing_ms(&windows))
+                {
+                    let spacing = (slowest as f64 / slow.factor) as u64;
+                    at = at.max(last.saturating_add(spacing));
+                }
+            }
+        }
+        if !self.guard.is_empty() {
+            // A failure must never cross a threshold: count every request in flight as a
+            // failure that may still land, and stay one below each threshold.
+            let guard: Vec<RateWindow> = self
+                .guard
+                .iter()
+                .map(|w| RateWindow::new(w.limit.saturating_sub(1), w.per_ms))
+                .collect();
+            let others = self.shared.others_failures();
+            let mut timelines: Vec<&Timeline> = vec![&self.failures];
+            timelines.extend(others.iter());
+            match earliest_allowed(&guard, &timelines, self.in_flight, now) {
+                Some(t) if t <= now.saturating_add(self.options.max_wait_ms) => at = at.max(t),
+                // Rate windows are the job's pace and are always waited for; the guard
+                // only clears as failures age, possibly for hours: give up instead.
+                other => return Gate::Exhausted(other),
+            }
+        }
+        if at <= now {
+            Gate::Open
+        } else {
+            Gate::Until(at)
+        }
+    }
+
+    /// A request of `ticket` was handed to the host.
+    pub fn on_send(&mut self, now_ms: u64, ticket: &Ticket) {
+        let now = self.tick(now_ms);
+        self.sends
+            .entry(EndpointClass::Default)
+            .or_default()
+            .record(now);
+        if ticket.class != EndpointClass::Default {
+            self.sends.entry(ticket.class).or_default().record(now);
+        }
+        for class in [EndpointClass::Default, ticket.class] {
+            self.slowdown.entry(class).or_default().last_send = Some(now);
+        }
+        self.in_flight += 1;
+        if let Some(key) = &ticket.key {
+            *self.in_flight_by_key.entry(key.clone()).or_default() += 1;
+        }
+        self.sends_since_tenant_check = self.sends_since_tenant_check.saturating_add(1);
+        self.prune(now);
+    }
+
+    /// A request of `ticket` finished.
+    pub fn on_complete(&mut self, now_ms: u64, ticket: &Ticket, outcome: Outcome) {
+        let now = self.tick(now_ms);
+        self.in_flight = self.in_flight.saturating_sub(1);
+        if let Some(key) = &ticket.key {
+            if let Some(n) = self.in_flight_by_key.get_mut(key) {
+                *n = n.saturating_sub(1);
+            }
+        }
+        match outcome {
+            Outcome::Success => {
+                for class in [EndpointClass::Default, ticket.class] {
+                    let slow = self.slowdown.entry(class).or_default();
+                    slow.factor = (slow.factor + SLOWDOWN_RECOVERY).min(1.0);
+                }
+            }
+            // The guard counts what the server may have counted: every answer that is not
+            // a success, and transport failures (the request may have reached it).
+            Outcome::Failed { .. } | Outcome::Transport => {
+                if !self.guard.is_empty() {
+                    self.failures.record(now);
+                }
+            }
+        }
+    }
+
+    /// The server throttled a request of `ticket`: pause its classes for `pause_ms` and
+    /// halve their rate.
+    pub fn on_rate_limited(&mut self, now_ms: u64, ticket: &Ticket, pause_ms: u64) {
+        let now = self.tick(now_ms);
+        for class in [EndpointClass::Default, ticket.class] {
+            let slow = self.slowdown.entry(class).or_default();
+            slow.factor = (slow.factor / 2.0).max(SLOWDOWN_MIN_FACTOR);
+            slow.paused_until = slow.paused_until.max(now.saturating_add(pause_ms));
+        }
+    }
+
+    /// When to retry after `error` on attempt `attempts` of a request first sent at
+    /// `first_sent_ms`, or None to give up. `retry_after` is the server's Retry-After.
+    pub fn retry_at(
+        &mut self,
+        error: &Error,
+        attempts: u32,
+        first_sent_ms: u64,
+        retry_after: Option<u64>,
+        now_ms: u64,
+    ) -> Option<u64> {
+        let now = self.tick(now_ms);
+        if !is_transient(error) {
+            return None;
+        }
+        let delay = retry::backoff_ms(
+            &self.options.retry,
+            &mut self.jitter,
+            error,
+            attempts,
+            retry_after,
+        )?;
+        let at = now.saturating_add(delay);
+        (at <= first_sent_ms.saturating_add(self.options.retry.max_total_ms)).then_some(at)
+    }
+
+    /// The error for a job that would have to wait until `until` (beyond max_wait).
+    pub fn budget_error(&self, now_ms: u64, until: Option<u64>) -> Error {
+        let what = match until {
+            Some(t) => format!(
+                "The next request could only go out in {}, longer than the allowed wait of {}",
+                human_duration(t.saturating_sub(now_ms)),
+                human_duration(self.options.max_wait_ms)
+            ),
+            None => "No request can go out within the configured limits".to_string(),
+        };
+        let remediation = if self.guard.is_empty() {
+            "The rate limit budget for this tenant is used up for now (by this client or \
+             others sharing its state). Run the job later, or raise max_wait to let it wait."
+        } else {
+            "Too many requests failed recently: sending more could get this machine's IP \
+             blocked by the server. Fix the cause of the failures (credentials, URLs, \
+             permissions), then run the job again later."
+        };
+        Error::new(ErrorCode::BudgetExhausted, what, remediation)
+    }
+
+    fn prune(&mut self, now: u64) {
+        let horizon = |windows: &[RateWindow]| windows.iter().map(|w| w.per_ms).max().unwrap_or(0);
+        let default_horizon = self
+            .windows
+            .get(&EndpointClass::Default)
+            .map_or(0, |w| horizon(w));
+        for (class, timeline) in self.sends.iter_mut() {
+            let own = self.windows.get(class).map_or(0, |w| horizon(w));
+            timeline.prune(now, own.max(default_horizon));
+        }
+        self.failures.prune(now, horizon(&self.guard));
+        self.shared.prune(now);
+    }
+
+    // --- Autotask tenant adaptation ---------------------------------------------------
+
+    /// True when the tenant's counter should be read before the next list request: at
+    /// the start and then every five minutes or 500 requests.
+    pub fn tenant_check_due(&self, now_ms: u64) -> bool {
+        self.vendor == Vendor::Autotask
+            && match self.tenant_checked_at {
+                None => true,
+                Some(at) => {
+                    now_ms.saturating_sub(at) >= 5 * 60_000 || self.sends_since_tenant_check >= 500
+                }
+            }
+    }
+
+    /// The reading failed; go on with the configured share until the next check.
+    pub fn on_tenant_usage_unknown(&mut self, now_ms: u64) {
+        let now = self.tick(now_ms);
+        self.tenant_checked_at = Some(now);
+        self.sends_since_tenant_check = 0;
+    }
+
+    /// Fits the vendor-wide limit to what the tenant has left: other integrations used
+    /// `current` minus our own sends within the timeframe.
+    pub fn on_tenant_usage(&mut self, now_ms: u64, usage: TenantUsage) {
+        let now = self.tick(now_ms);
+        self.tenant_checked_at = Some(now);
+        self.sends_since_tenant_check = 0;
+        let since = now.saturating_sub(usage.timeframe_ms);
+        let ours = self
+            .sends
+            .get(&EndpointClass::Default)
+            .map_or(0, |t| t.count_since(since)) as u32
+            + self
+                .shared
+                .others_count_since(EndpointClass::Default, since);
+        let others = usage.current.saturating_sub(ours);
+        // Keep 1% of the threshold (at least 10) free for the counter's imprecision.
+        let margin = (usage.threshold / 100).max(10);
+        let left = usage
+            .threshold
+            .saturating_sub(others)
+            .saturating_sub(margin);
+        self.fitted_limit = Some(left);
+    }
+
+    // --- shared state ------------------------------------------------------------------
+
+    /// Our sends and failures, bucketed, plus what we imported, as JSON.
+    pub fn export(&self) -> Option<serde_json::Value> {
+        let mut own: BTreeMap<String, Buckets> = BTreeMap::new();
+        for (class, timeline) in &self.sends {
+            own.insert(
+                class.as_str().to_string(),
+                Buckets::from_timeline(timeline, self.resolution(*class)),
+            );
+        }
+        let failures = Buckets::from_timeline(&self.failures, guard_resolution(&self.guard));
+        self.shared.export(own, failures)
+    }
+
+    /// Merges another process's exported pacing state.
+    pub fn import(&mut self, value: &serde_json::Value) -> Result<(), Error> {
+        let own_is_empty = self.sends.values().all(|t| t.len() == 0) && self.failures.len() == 0;
+        self.shared.import(value, own_is_empty)?;
+        self.prune(self.clock);
+        Ok(())
+    }
+
+    /// Bucket width for exporting `class`: a 240th of its shortest window, so merging
+    /// costs under half a percent of throughput.
+    fn resolution(&self, class: EndpointClass) -> u64 {
+        self.windows_for(class)
+            .iter()
+            .flat_map(|(_, w)| w.iter().map(|w| w.per_ms))
+            .min()
+            .map_or(1000, |shortest| (shortest / 240).max(1))
+    }
+}
+
+fn guard_resolution(guard: &[RateWindow]) -> u64 {
+    guard
+        .iter()
+        .map(|w| w.per_ms)
+        .min()
+        .map_or(1000, |s| (s / 240).max(1))
+}
+
+/// The spacing of the slowest window's average rate (per_ms / limit).
+fn slowest_spacing_ms(windows: &[RateWindow]) -> Option<u64> {
+    windows
+        .iter()
+        .filter(|w| w.limit > 0)
+        .map(|w| w.per_ms / u64::from(w.limit))
+        .max()
+}
+
+fn human_duration(ms: u64) -> String {
+    let s = ms / 1000;
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s / 60),
+        _ => format!("{} h", s / 3600),
+    }
+}
