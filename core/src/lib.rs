@@ -53,7 +53,7 @@ pub use client::{Client, ClientOptions};
 pub use error::{Error, ErrorCode};
 pub use event::{Action, ConnectionReport, Event, JobId, Page, TransportErrorKind};
 pub use listing::{AutotaskPaging, Filter, ListOptions};
-pub use pacing::{EndpointClass, FailureGuard, PacingOptions, RateWindow, RetryPolicy};
+pub use pacing::{EndpointClass, FailureGuard, Limiter, PacingOptions, RateWindow, RetryPolicy};
 pub use request::{Method, Request, RequestId};
 pub use secret::Secret;
 pub use vendor::Vendor;

@@ -6,6 +6,7 @@
 //! Time comes from the host; a clock that goes backwards is clamped so recorded times
 //! never decrease.
 
+mod limiter;
 mod limits;
 mod retry;
 mod shared;
@@ -13,6 +14,7 @@ mod window;
 
 use std::collections::{BTreeMap, HashMap};
 
+pub use limiter::Limiter;
 pub use limits::{
     EndpointClass, FailureGuard, AUTOTASK_TENANT_HOURLY, AUTOTASK_THREADS_PER_ENTITY,
 };

@@ -1,0 +1,73 @@
+//! A standalone limiter over one set of windows, for requests a host sends itself
+//! (VSA X Notify, webhooks): the same strict sliding windows the client uses.
+
+use super::limits::{documented_windows, EndpointClass};
+use super::window::{earliest_allowed, RateWindow, Timeline};
+use crate::Vendor;
+
+/// Strict sliding windows over the sends recorded in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Limiter {
+    windows: Vec<RateWindow>,
+    sends: Timeline,
+    clock: u64,
+}
+
+impl Limiter {
+    /// A limiter enforcing every one of `windows` at once.
+    pub fn new(windows: Vec<RateWindow>) -> Limiter {
+        Limiter {
+            windows,
+            sends: Timeline::default(),
+            clock: 0,
+        }
+    }
+
+    /// The documented windows of `class` for `vendor` (e.g. VSA X Notify's five).
+    pub fn documented(vendor: Vendor, class: EndpointClass) -> Limiter {
+        Limiter::new(documented_windows(vendor, class, 0.5))
+    }
+
+    /// The earliest instant at or after `now_ms` when one more send is allowed; None
+    /// when a window's limit is zero.
+    pub fn next_send_at(&self, now_ms: u64) -> Option<u64> {
+        earliest_allowed(&self.windows, &[&self.sends], 0, now_ms.max(self.clock))
+    }
+
+    /// Records a send at `now_ms` (a clock that went backwards is clamped).
+    pub fn record(&mut self, now_ms: u64) {
+        self.clock = self.clock.max(now_ms);
+        self.sends.record(self.clock);
+        let horizon = self.windows.iter().map(|w| w.per_ms).max().unwrap_or(0);
+        self.sends.prune(self.clock, horizon);
+    }
+
+    /// Sends if allowed now: records and returns true, or returns false.
+    pub fn try_send(&mut self, now_ms: u64) -> bool {
+        match self.next_send_at(now_ms) {
+            Some(at) if at <= now_ms.max(self.clock) => {
+                self.record(now_ms);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notify_bursts_ten_then_waits_for_the_five_second_window() {
+        let mut l = Limiter::documented(Vendor::Vsax, EndpointClass::Notify);
+        for _ in 0..10 {
+            assert!(l.try_send(1_000));
+        }
+        assert!(!l.try_send(1_000));
+        assert_eq!(l.next_send_at(1_000), Some(6_000));
+        assert!(Limiter::new(vec![RateWindow::new(0, 1000)])
+            .next_send_at(0)
+            .is_none());
+    }
+}
