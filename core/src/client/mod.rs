@@ -31,7 +31,8 @@ use crate::{Error, ErrorCode, Vendor};
 pub struct ClientOptions {
     /// Permit `http://` for loopback hosts (127.0.0.0/8, ::1, localhost): the simulator.
     pub allow_insecure_loopback: bool,
-    /// Seed for retry jitter, so runs are reproducible.
+    /// Seed for retry jitter (and the default pacing instance name), so runs are
+    /// reproducible. Give every process that shares pacing state a different seed.
     pub jitter_seed: u64,
     /// Autotask zone discovery endpoint (tests point it at a local server).
     pub zone_discovery_url: Option<String>,

@@ -45,6 +45,9 @@ pub struct PacingOptions {
     /// A job that would have to wait longer than this fails with `budget_exhausted`.
     pub max_wait_ms: u64,
     /// Names this process in shared state; default derived from the jitter seed.
+    /// Processes that share state MUST have different names (or different seeds): a
+    /// state coming back under this client's own name is taken for its own sends and not
+    /// counted again. The Python and JS bindings seed from the OS's random source.
     pub instance: Option<String>,
 }
 
