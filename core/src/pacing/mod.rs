@@ -72,6 +72,14 @@ pub(crate) struct Ticket {
     pub key: Option<String>,
 }
 
+impl Ticket {
+    /// The classes a request counts in: the vendor-wide one, and its own if different.
+    fn classes(&self) -> impl Iterator<Item = EndpointClass> {
+        let own = (self.class != EndpointClass::Default).then_some(self.class);
+        std::iter::once(EndpointClass::Default).chain(own)
+    }
+}
+
 /// Whether a request may be sent now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Gate {
@@ -289,7 +297,7 @@ impl Pacer {
         if ticket.class != EndpointClass::Default {
             self.sends.entry(ticket.class).or_default().record(now);
         }
-        for class in [EndpointClass::Default, ticket.class] {
+        for class in ticket.classes() {
             self.slowdown.entry(class).or_default().last_send = Some(now);
         }
         self.in_flight += 1;
@@ -311,7 +319,7 @@ impl Pacer {
         }
         match outcome {
             Outcome::Success => {
-                for class in [EndpointClass::Default, ticket.class] {
+                for class in ticket.classes() {
                     let slow = self.slowdown.entry(class).or_default();
                     slow.factor = (slow.factor + SLOWDOWN_RECOVERY).min(1.0);
                 }
@@ -330,7 +338,7 @@ impl Pacer {
     /// halve their rate.
     pub fn on_rate_limited(&mut self, now_ms: u64, ticket: &Ticket, pause_ms: u64) {
         let now = self.tick(now_ms);
-        for class in [EndpointClass::Default, ticket.class] {
+        for class in ticket.classes() {
             let slow = self.slowdown.entry(class).or_default();
             slow.factor = (slow.factor / 2.0).max(SLOWDOWN_MIN_FACTOR);
             slow.paused_until = slow.paused_until.max(now.saturating_add(pause_ms));
@@ -499,5 +507,132 @@ fn human_duration(ms: u64) -> String {
         0..=119 => format!("{s} s"),
         120..=7199 => format!("{} min", s / 60),
         _ => format!("{} h", s / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket() -> Ticket {
+        Ticket {
+            class: EndpointClass::Default,
+            key: None,
+        }
+    }
+
+    fn pacer(vendor: Vendor, windows: Vec<RateWindow>) -> Pacer {
+        let options = PacingOptions {
+            windows: BTreeMap::from([(EndpointClass::Default, windows)]),
+            ..PacingOptions::default()
+        };
+        Pacer::new(vendor, &options, 1)
+    }
+
+    fn send(p: &mut Pacer, now: u64, outcome: Outcome) {
+        p.on_send(now, &ticket());
+        p.on_complete(now, &ticket(), outcome);
+    }
+
+    #[test]
+    fn a_clock_running_backwards_cannot_reopen_a_window() {
+        let mut p = pacer(Vendor::Vsa9, vec![RateWindow::new(2, 1000)]);
+        send(&mut p, 10_000, Outcome::Success);
+        send(&mut p, 10_000, Outcome::Success);
+        // The host clock jumps back: the sends still count, in the time already seen.
+        assert_eq!(p.gate(5_000, &ticket()), Gate::Until(11_000));
+    }
+
+    #[test]
+    fn a_429_pauses_and_halves_the_rate_then_success_recovers_it() {
+        let mut p = pacer(Vendor::Vsa9, vec![RateWindow::new(60, 60_000)]);
+        send(&mut p, 0, Outcome::Failed { rate_limited: true });
+        p.on_rate_limited(0, &ticket(), 5_000);
+        assert_eq!(p.gate(1_000, &ticket()), Gate::Until(5_000));
+        // After the pause: spaced at the window's average interval over the reduced rate
+        // (1 s / 0.52: halved by the 429, one success won back).
+        send(&mut p, 5_000, Outcome::Success);
+        assert_eq!(p.gate(5_000, &ticket()), Gate::Until(5_000 + 1_923));
+        for i in 0..60 {
+            send(&mut p, 100_000 + i * 2_000, Outcome::Success);
+        }
+        assert_eq!(
+            p.gate(300_000, &ticket()),
+            Gate::Open,
+            "recovered after successes"
+        );
+    }
+
+    #[test]
+    fn autotask_fits_its_share_to_what_the_tenant_has_left() {
+        let mut p = Pacer::new(Vendor::Autotask, &PacingOptions::default(), 1);
+        for i in 0..100 {
+            send(&mut p, i * 10, Outcome::Success);
+        }
+        assert!(p.tenant_check_due(1_000));
+        // 9,000 used of 10,000, 100 of them ours: others use 8,900; keep 100 spare.
+        p.on_tenant_usage(
+            1_000,
+            TenantUsage {
+                threshold: 10_000,
+                timeframe_ms: 3_600_000,
+                current: 9_000,
+            },
+        );
+        assert!(!p.tenant_check_due(2_000));
+        assert_eq!(p.fitted_limit, Some(1_000));
+        let mut p2 = Pacer::new(Vendor::Autotask, &PacingOptions::default(), 1);
+        p2.on_tenant_usage(
+            0,
+            TenantUsage {
+                threshold: 10_000,
+                timeframe_ms: 3_600_000,
+                current: 3_000,
+            },
+        );
+        assert_eq!(
+            p2.windows_for(EndpointClass::Default)[0].1[0].limit,
+            5_000,
+            "the share still caps it"
+        );
+    }
+
+    #[test]
+    fn the_guard_stays_below_thresholds_and_gives_up_beyond_max_wait() {
+        let mut p = Pacer::new(Vendor::Vsax, &PacingOptions::default(), 1);
+        for i in 0..29 {
+            assert_eq!(p.gate(i * 100, &ticket()), Gate::Open, "failure {i}");
+            send(
+                &mut p,
+                i * 100,
+                Outcome::Failed {
+                    rate_limited: false,
+                },
+            );
+        }
+        // The 30th failure within a minute would be the block: wait for the first to age.
+        assert_eq!(p.gate(3_000, &ticket()), Gate::Until(60_000));
+        let mut strict = Pacer::new(
+            Vendor::Vsax,
+            &PacingOptions {
+                max_wait_ms: 10_000,
+                ..PacingOptions::default()
+            },
+            1,
+        );
+        for i in 0..29 {
+            send(
+                &mut strict,
+                i * 100,
+                Outcome::Failed {
+                    rate_limited: false,
+                },
+            );
+        }
+        assert_eq!(strict.gate(3_000, &ticket()), Gate::Exhausted(Some(60_000)));
+        assert_eq!(
+            strict.budget_error(3_000, Some(60_000)).code(),
+            ErrorCode::BudgetExhausted
+        );
     }
 }
