@@ -38,3 +38,11 @@ toolchain:
 
 clean:
 	$(CARGO) clean
+
+## bench-pacing: the clients' pacing against model servers on a virtual clock (no sleeping,
+## no network): one line per scenario with its efficiency and rejected requests.
+.PHONY: bench bench-pacing
+bench: bench-pacing
+
+bench-pacing:
+	$(CARGO) bench -p mspkit-core --bench pacing

@@ -192,7 +192,7 @@ impl Pacer {
             clock: 0,
             sends: BTreeMap::new(),
             failures: Timeline::default(),
-            shared: SharedState::new(instance, horizon_ms),
+            shared: SharedState::new(instance, options.max_in_flight.clamp(1, 64), horizon_ms),
             in_flight: 0,
             in_flight_by_key: HashMap::new(),
             slowdown: BTreeMap::new(),
@@ -248,7 +248,13 @@ impl Pacer {
             let others = self.shared.others_sends(class);
             let mut timelines: Vec<&Timeline> = vec![own];
             timelines.extend(others.iter());
-            match earliest_allowed(&windows, &timelines, 0, now) {
+            // Room for what other processes sent since they last exported.
+            let unseen = if others.is_empty() {
+                0
+            } else {
+                self.shared.others_unseen()
+            };
+            match earliest_allowed(&windows, &timelines, unseen, now) {
                 Some(t) => at = at.max(t),
                 None => return Gate::Exhausted(None),
             }
@@ -367,7 +373,15 @@ impl Pacer {
             retry_after,
         )?;
         let at = now.saturating_add(delay);
-        (at <= first_sent_ms.saturating_add(self.options.retry.max_total_ms)).then_some(at)
+        // The server named the instant itself: wait for it like for a full window, as
+        // long as that stays within max_wait; our own backoff keeps to the retry budget.
+        let server_set = retry_after.is_some_and(|r| r == delay);
+        let limit = if server_set {
+            now.saturating_add(self.options.max_wait_ms)
+        } else {
+            first_sent_ms.saturating_add(self.options.retry.max_total_ms)
+        };
+        (at <= limit).then_some(at)
     }
 
     /// The error for a job that would have to wait until `until` (beyond max_wait).
@@ -473,14 +487,15 @@ impl Pacer {
         Ok(())
     }
 
-    /// Bucket width for exporting `class`: a 240th of its shortest window, so merging
-    /// costs under half a percent of throughput.
+    /// Bucket width for exporting `class`: a 3,600th of its shortest window (1 s for an
+    /// hour). Buckets round times up, so another process sees a slot free up to one
+    /// bucket late; coarser buckets cost whole percents when a full window refills.
     fn resolution(&self, class: EndpointClass) -> u64 {
         self.windows_for(class)
             .iter()
             .flat_map(|(_, w)| w.iter().map(|w| w.per_ms))
             .min()
-            .map_or(1000, |shortest| (shortest / 240).max(1))
+            .map_or(1000, |shortest| (shortest / 3600).max(1))
     }
 }
 
@@ -489,7 +504,7 @@ fn guard_resolution(guard: &[RateWindow]) -> u64 {
         .iter()
         .map(|w| w.per_ms)
         .min()
-        .map_or(1000, |s| (s / 240).max(1))
+        .map_or(1000, |s| (s / 3600).max(1))
 }
 
 /// The spacing of the slowest window's average rate (per_ms / limit).

@@ -1,7 +1,7 @@
 //! Pacing state shared between processes (a cron sync and a manual one, two workers)
 //! through `export_state` / `import_state` and whatever store the hosts use.
 //!
-//! Each process is an *instance* with its own counts. Counts are bucketed in time, and
+//! Each process is an *instance* with its own counts and in-flight cap. Counts are bucketed in time, and
 //! each event is placed at the END of its bucket, so a merged count never expires earlier
 //! than the real one. Merging takes, per instance and bucket, the larger count: an
 //! instance's counts only grow, so an older copy never undoes a newer one, and a state
@@ -146,6 +146,8 @@ impl Buckets {
 struct Instance {
     sends: BTreeMap<EndpointClass, Buckets>,
     failures: Buckets,
+    /// How many requests it may have in flight: sends it made after its last export.
+    in_flight: u32,
 }
 
 impl Instance {
@@ -163,6 +165,8 @@ impl Instance {
 #[derive(Debug, Clone)]
 pub(crate) struct SharedState {
     instance: String,
+    /// This process's own in-flight cap, exported so others leave room for it.
+    in_flight: u32,
     others: BTreeMap<String, Instance>,
     horizon_ms: u64,
     /// The others' counts as timelines, rebuilt when they change (gates read them often).
@@ -171,9 +175,10 @@ pub(crate) struct SharedState {
 }
 
 impl SharedState {
-    pub fn new(instance: String, horizon_ms: u64) -> SharedState {
+    pub fn new(instance: String, in_flight: u32, horizon_ms: u64) -> SharedState {
         SharedState {
             instance,
+            in_flight,
             others: BTreeMap::new(),
             horizon_ms,
             sends_cache: BTreeMap::new(),
@@ -183,6 +188,17 @@ impl SharedState {
 
     pub fn others_sends(&self, class: EndpointClass) -> &[Timeline] {
         self.sends_cache.get(&class).map_or(&[], Vec::as_slice)
+    }
+
+    /// Sends the other processes may have made since they last exported: up to their
+    /// in-flight cap each. Without this room, two processes syncing after every page can
+    /// each send into the last free slot of a window.
+    pub fn others_unseen(&self) -> u32 {
+        self.others
+            .iter()
+            .filter(|(id, _)| **id != self.instance)
+            .map(|(_, i)| i.in_flight.max(1))
+            .sum()
     }
 
     pub fn others_failures(&self) -> &[Timeline] {
@@ -254,11 +270,17 @@ impl SharedState {
         let mut instances = Map::new();
         if own_sends.values().any(|b| !b.counts.is_empty()) || !own_failures.counts.is_empty() {
             let sends = own_sends.iter().map(|(k, v)| (k.as_str(), v));
-            instances.insert(self.instance.clone(), instance_json(sends, &own_failures));
+            instances.insert(
+                self.instance.clone(),
+                instance_json(sends, &own_failures, self.in_flight),
+            );
         }
         for (id, instance) in self.others.iter().filter(|(id, _)| **id != self.instance) {
             let sends = instance.sends.iter().map(|(c, b)| (c.as_str(), b));
-            instances.insert(id.clone(), instance_json(sends, &instance.failures));
+            instances.insert(
+                id.clone(),
+                instance_json(sends, &instance.failures, instance.in_flight),
+            );
         }
         (!instances.is_empty()).then(|| json!({"instances": instances}))
     }
@@ -297,6 +319,14 @@ impl SharedState {
             if let Some(failures) = data.get("failures") {
                 incoming.failures = Buckets::from_json(failures).ok_or_else(bad)?;
             }
+            incoming.in_flight = match data.get("in_flight") {
+                None => 1,
+                Some(v) => v
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .filter(|n| (1..=64).contains(n))
+                    .ok_or_else(bad)?,
+            };
             parsed.push((id.clone(), incoming));
         }
         for (id, incoming) in parsed {
@@ -305,6 +335,7 @@ impl SharedState {
                 entry.sends.entry(class).or_default().merge_max(&buckets);
             }
             entry.failures.merge_max(&incoming.failures);
+            entry.in_flight = entry.in_flight.max(incoming.in_flight);
         }
         while self.others.len() > MAX_INSTANCES {
             let stalest = self
@@ -325,12 +356,13 @@ impl SharedState {
 fn instance_json<'a>(
     sends: impl Iterator<Item = (&'a str, &'a Buckets)>,
     failures: &Buckets,
+    in_flight: u32,
 ) -> Value {
     let sends: Map<String, Value> = sends
         .filter(|(_, b)| !b.counts.is_empty())
         .map(|(k, b)| (k.to_string(), b.to_json()))
         .collect();
-    let mut out = json!({"sends": sends});
+    let mut out = json!({"sends": sends, "in_flight": in_flight.max(1)});
     if !failures.counts.is_empty() {
         out["failures"] = failures.to_json();
     }
@@ -362,7 +394,7 @@ mod tests {
 
     #[test]
     fn merging_is_idempotent_and_takes_the_newer_copy() {
-        let mut s = SharedState::new("me".into(), 3_600_000);
+        let mut s = SharedState::new("me".into(), 1, 3_600_000);
         let old = json!({"instances": {"a": {"sends": {"default": {"res": 1000, "b": [1, 2]}}}}});
         let new =
             json!({"instances": {"a": {"sends": {"default": {"res": 1000, "b": [1, 3, 1, 1]}}}}});
@@ -370,16 +402,17 @@ mod tests {
         s.import(&old, true).unwrap();
         s.import(&new, true).unwrap();
         assert_eq!(s.others_count_since(EndpointClass::Default, 0), 4);
+        assert_eq!(s.others_unseen(), 1, "one request in flight by default");
     }
 
     #[test]
     fn own_entry_is_taken_only_before_this_process_sends() {
         let state =
             json!({"instances": {"me": {"sends": {"default": {"res": 1000, "b": [5, 2]}}}}});
-        let mut fresh = SharedState::new("me".into(), 3_600_000);
+        let mut fresh = SharedState::new("me".into(), 1, 3_600_000);
         fresh.import(&state, true).unwrap();
         assert_eq!(fresh.others_count_since(EndpointClass::Default, 0), 2);
-        let mut busy = SharedState::new("me".into(), 3_600_000);
+        let mut busy = SharedState::new("me".into(), 1, 3_600_000);
         busy.import(&state, false).unwrap();
         assert_eq!(busy.others_count_since(EndpointClass::Default, 0), 0);
         // A restarted instance exports its earlier sends with its new ones.
@@ -388,6 +421,7 @@ mod tests {
             Buckets::from_timeline(&timeline(&[6000]), 1000),
         )]);
         let out = fresh.export(own, Buckets::default()).unwrap();
+        assert_eq!(out["instances"]["me"]["in_flight"], 1);
         assert_eq!(
             out["instances"]["me"]["sends"]["default"],
             json!({"res": 1000, "b": [5, 2, 1, 1]})
@@ -396,7 +430,7 @@ mod tests {
 
     #[test]
     fn refuses_garbage_and_bounds_instances() {
-        let mut s = SharedState::new("me".into(), 3_600_000);
+        let mut s = SharedState::new("me".into(), 1, 3_600_000);
         for bad in [
             json!({}),
             json!({"instances": {"a": {"sends": {"default": {"res": 0, "b": []}}}}}),
