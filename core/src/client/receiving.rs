@@ -231,7 +231,9 @@ impl Client {
     /// job waits for it); anything else fails every job waiting to send.
     fn prerequisite_failed(&mut self, flight: &InFlight, error: Error, reply: Reply) {
         self.note_throttling(&flight.ticket, &error, reply);
-        let (attempts, first) = self.prerequisite_attempts.unwrap_or((0, reply.now_ms));
+        let (attempts, first) = self
+            .prerequisite_attempts
+            .unwrap_or((0, self.pacer.clock()));
         let attempts = attempts + 1;
         let retry = self
             .pacer
@@ -378,7 +380,7 @@ impl Client {
             return;
         };
         if safe_to_repeat(flight.method, &flight.url) {
-            let first = job.first_attempt_ms.unwrap_or(reply.now_ms);
+            let first = job.first_attempt_ms.unwrap_or(self.pacer.clock());
             if let Some(at) =
                 self.pacer
                     .retry_at(&error, job.attempts, first, reply.retry_after, reply.now_ms)

@@ -15,6 +15,7 @@ impl Client {
     /// The next action: an event to deliver, a request to send, a time to wait until, or
     /// None when nothing can happen until a response arrives (or no job is running).
     pub fn poll(&mut self, now_ms: u64) -> Option<Action> {
+        self.pacer.observe(now_ms);
         'again: loop {
             if let Some(event) = self.events.pop_front() {
                 return Some(Action::Event(event));
@@ -118,9 +119,7 @@ impl Client {
             JobKind::List(state) => {
                 // A list that needed a second page is a long one: read how much of the
                 // tenant's shared budget is left before going on (and every few minutes).
-                if job.pages > 0
-                    && !self.tenant_usage_pending
-                    && self.pacer.tenant_check_due(now_ms)
+                if !self.tenant_usage_pending && self.pacer.tenant_check_due(now_ms, job.pages > 0)
                 {
                     let url = crate::listing::join(&base, "ThresholdInformation")?;
                     return Ok(Plan::Send(RequestSpec::get(url), Purpose::TenantUsage));
@@ -199,7 +198,7 @@ impl Client {
             if matches!(purpose, Purpose::Job { .. }) {
                 job.in_flight = true;
                 job.attempts += 1;
-                job.first_attempt_ms.get_or_insert(now_ms);
+                job.first_attempt_ms.get_or_insert(self.pacer.clock());
                 job.not_before = None;
             }
         }

@@ -42,7 +42,10 @@ pub struct PacingOptions {
     pub autotask_share: f64,
     /// Retry bounds.
     pub retry: RetryPolicy,
-    /// A job that would have to wait longer than this fails with `budget_exhausted`.
+    /// Longest wait for the failed-request guard to clear (beyond it the job fails with
+    /// `budget_exhausted`) and for a server-named Retry-After (beyond it the job fails
+    /// with the server's error). Waits for rate windows are the job's pace and are not
+    /// bounded by it: a long list at 3,600/h takes hours by design.
     pub max_wait_ms: u64,
     /// Names this process in shared state; default derived from the jitter seed.
     /// Processes that share state MUST have different names (or different seeds): a
@@ -125,6 +128,20 @@ impl Default for Slowdown {
     }
 }
 
+/// Autotask's limit as fitted to a tenant reading, until the reading is too old to trust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FittedLimit {
+    limit: u32,
+    expires_at: u64,
+}
+
+/// How long a tenant reading shapes the limit, how often one may be taken at most, and
+/// how many of our own sends must come between two (so a slow job is not all readings).
+const TENANT_READING_TTL_MS: u64 = 10 * 60_000;
+const TENANT_CHECK_INTERVAL_MS: u64 = 5 * 60_000;
+const TENANT_CHECK_MIN_SENDS: u32 = 20;
+const TENANT_CHECK_MAX_SENDS: u32 = 500;
+
 /// Each 429 halves the rate (not below 1/16); each success wins back 1/50.
 const SLOWDOWN_MIN_FACTOR: f64 = 1.0 / 16.0;
 const SLOWDOWN_RECOVERY: f64 = 0.02;
@@ -152,10 +169,17 @@ pub(crate) struct Pacer {
     in_flight_by_key: HashMap<String, u32>,
     slowdown: BTreeMap<EndpointClass, Slowdown>,
     jitter: Jitter,
-    /// Autotask: the vendor-wide limit fitted to what the tenant has left.
-    fitted_limit: Option<u32>,
+    /// Autotask: the vendor-wide limit fitted to what the tenant has left, for a while.
+    fitted: Option<FittedLimit>,
     tenant_checked_at: Option<u64>,
     sends_since_tenant_check: u32,
+    /// A fitted limit expired: read the tenant again before the next list request.
+    tenant_recheck: bool,
+    /// The longest window of any kind: nothing we count matters longer than this.
+    horizon_ms: u64,
+    /// The host has given a time at least once (until then `clock` means nothing and
+    /// imported counts cannot be judged old or future).
+    observed: bool,
 }
 
 impl Pacer {
@@ -197,9 +221,12 @@ impl Pacer {
             in_flight_by_key: HashMap::new(),
             slowdown: BTreeMap::new(),
             jitter: Jitter::new(jitter_seed),
-            fitted_limit: None,
+            fitted: None,
             tenant_checked_at: None,
             sends_since_tenant_check: 0,
+            tenant_recheck: false,
+            horizon_ms,
+            observed: false,
         }
     }
 
@@ -207,6 +234,7 @@ impl Pacer {
     /// recorded time, which must not run backwards.
     fn tick(&mut self, now_ms: u64) -> u64 {
         self.clock = self.clock.max(now_ms);
+        self.observed = true;
         self.clock
     }
 
@@ -214,13 +242,7 @@ impl Pacer {
     fn windows_for(&self, class: EndpointClass) -> Vec<(EndpointClass, Vec<RateWindow>)> {
         let mut out = Vec::new();
         if let Some(default) = self.windows.get(&EndpointClass::Default) {
-            let mut list = default.clone();
-            if let Some(fitted) = self.fitted_limit {
-                for w in &mut list {
-                    w.limit = w.limit.min(fitted);
-                }
-            }
-            out.push((EndpointClass::Default, list));
+            out.push((EndpointClass::Default, default.clone()));
         }
         if class != EndpointClass::Default {
             if let Some(own) = self.windows.get(&class) {
@@ -228,6 +250,14 @@ impl Pacer {
             }
         }
         out
+    }
+
+    /// Records the host's time without sending: every `now` the client is given feeds
+    /// the clamp, so a clock stepping back after a poll cannot reopen a window.
+    pub fn observe(&mut self, now_ms: u64) -> u64 {
+        let now = self.tick(now_ms);
+        self.shared.prune(now);
+        now
     }
 
     /// May a request of `ticket` go out at `now_ms`?
@@ -241,22 +271,26 @@ impl Pacer {
                 return Gate::Busy;
             }
         }
+        self.expire_fitted_limit(now);
         let mut at = now;
         for (class, windows) in self.windows_for(ticket.class) {
-            let empty = Timeline::default();
-            let own = self.sends.get(&class).unwrap_or(&empty);
-            let others = self.shared.others_sends(class);
-            let mut timelines: Vec<&Timeline> = vec![own];
-            timelines.extend(others.iter());
-            // Room for what other processes sent since they last exported.
-            let unseen = if others.is_empty() {
-                0
-            } else {
-                self.shared.others_unseen()
+            let Some(t) = self.window_wait(class, &windows, now) else {
+                return Gate::Exhausted(None);
             };
-            match earliest_allowed(&windows, &timelines, unseen, now) {
-                Some(t) => at = at.max(t),
-                None => return Gate::Exhausted(None),
+            at = at.max(t);
+            if class == EndpointClass::Default {
+                if let Some(fitted) = self.fitted {
+                    // The tenant's reading ages: past its expiry the share applies again
+                    // (and a new reading is taken), so never wait beyond it for it.
+                    let tighter: Vec<RateWindow> = windows
+                        .iter()
+                        .map(|w| RateWindow::new(w.limit.min(fitted.limit), w.per_ms))
+                        .collect();
+                    let t = self
+                        .window_wait(class, &tighter, now)
+                        .unwrap_or(fitted.expires_at);
+                    at = at.max(t.min(fitted.expires_at));
+                }
             }
             let slow = self.slowdown.get(&class).copied().unwrap_or_default();
             at = at.max(slow.paused_until);
@@ -268,6 +302,9 @@ impl Pacer {
                 }
             }
         }
+        // No real count can make a wait longer than the longest window (plus a bucket of
+        // rounding): a send dated in the future by a broken import must not stall us.
+        at = at.min(now.saturating_add(self.horizon_ms.saturating_mul(2)));
         if !self.guard.is_empty() {
             // A failure must never cross a threshold: count every request in flight as a
             // failure that may still land, and stay one below each threshold.
@@ -281,6 +318,9 @@ impl Pacer {
             timelines.extend(others.iter());
             match earliest_allowed(&guard, &timelines, self.in_flight, now) {
                 Some(t) if t <= now.saturating_add(self.options.max_wait_ms) => at = at.max(t),
+                // Requests in flight may still succeed, which changes the answer: decide
+                // once they are back.
+                _ if self.in_flight > 0 => return Gate::Busy,
                 // Rate windows are the job's pace and are always waited for; the guard
                 // only clears as failures age, possibly for hours: give up instead.
                 other => return Gate::Exhausted(other),
@@ -291,6 +331,31 @@ impl Pacer {
         } else {
             Gate::Until(at)
         }
+    }
+
+    /// When `windows` of `class` allow one more send, over our sends and the other
+    /// processes'. Leaves room for the sends the others may have made since they last
+    /// exported, but never so much that a window could not fit one more send. None only
+    /// for a window of limit 0.
+    fn window_wait(&self, class: EndpointClass, windows: &[RateWindow], now: u64) -> Option<u64> {
+        let empty = Timeline::default();
+        let own = self.sends.get(&class).unwrap_or(&empty);
+        let others = self.shared.others_sends(class);
+        let mut timelines: Vec<&Timeline> = vec![own];
+        timelines.extend(others.iter());
+        let smallest = windows.iter().map(|w| w.limit).min().unwrap_or(u32::MAX);
+        let unseen = if others.is_empty() {
+            0
+        } else {
+            self.shared.others_unseen()
+        };
+        let reserve = unseen.min(smallest.saturating_sub(1));
+        earliest_allowed(windows, &timelines, reserve, now)
+    }
+
+    /// The clamped clock: the latest time the pacer has been given.
+    pub fn clock(&self) -> u64 {
+        self.clock
     }
 
     /// A request of `ticket` was handed to the host.
@@ -395,8 +460,8 @@ impl Pacer {
             None => "No request can go out within the configured limits".to_string(),
         };
         let remediation = if self.guard.is_empty() {
-            "The rate limit budget for this tenant is used up for now (by this client or \
-             others sharing its state). Run the job later, or raise max_wait to let it wait."
+            "A configured rate limit allows no request at all (a window with limit 0): \
+             check the pacing options."
         } else {
             "Too many requests failed recently: sending more could get this machine's IP \
              blocked by the server. Fix the cause of the failures (credentials, URLs, \
@@ -421,16 +486,30 @@ impl Pacer {
 
     // --- Autotask tenant adaptation ---------------------------------------------------
 
-    /// True when the tenant's counter should be read before the next list request: at
-    /// the start and then every five minutes or 500 requests.
-    pub fn tenant_check_due(&self, now_ms: u64) -> bool {
-        self.vendor == Vendor::Autotask
-            && match self.tenant_checked_at {
-                None => true,
-                Some(at) => {
-                    now_ms.saturating_sub(at) >= 5 * 60_000 || self.sends_since_tenant_check >= 500
-                }
+    /// True when the tenant's counter should be read before the next list request: once
+    /// a list turns out long (`long_list`), then every five minutes and 20 sends, every
+    /// 500 sends, and whenever a fitted limit expired.
+    pub fn tenant_check_due(&self, now_ms: u64, long_list: bool) -> bool {
+        if self.vendor != Vendor::Autotask {
+            return false;
+        }
+        match self.tenant_checked_at {
+            None => long_list,
+            Some(at) => {
+                self.tenant_recheck
+                    || self.fitted.is_some_and(|f| now_ms >= f.expires_at)
+                    || self.sends_since_tenant_check >= TENANT_CHECK_MAX_SENDS
+                    || (now_ms.saturating_sub(at) >= TENANT_CHECK_INTERVAL_MS
+                        && self.sends_since_tenant_check >= TENANT_CHECK_MIN_SENDS)
             }
+        }
+    }
+
+    fn expire_fitted_limit(&mut self, now: u64) {
+        if self.fitted.is_some_and(|f| now >= f.expires_at) {
+            self.fitted = None;
+            self.tenant_recheck = true;
+        }
     }
 
     /// The reading failed; go on with the configured share until the next check.
@@ -438,14 +517,14 @@ impl Pacer {
         let now = self.tick(now_ms);
         self.tenant_checked_at = Some(now);
         self.sends_since_tenant_check = 0;
+        self.tenant_recheck = false;
     }
 
     /// Fits the vendor-wide limit to what the tenant has left: other integrations used
     /// `current` minus our own sends within the timeframe.
     pub fn on_tenant_usage(&mut self, now_ms: u64, usage: TenantUsage) {
         let now = self.tick(now_ms);
-        self.tenant_checked_at = Some(now);
-        self.sends_since_tenant_check = 0;
+        self.on_tenant_usage_unknown(now);
         let since = now.saturating_sub(usage.timeframe_ms);
         let ours = self
             .sends
@@ -461,7 +540,10 @@ impl Pacer {
             .threshold
             .saturating_sub(others)
             .saturating_sub(margin);
-        self.fitted_limit = Some(left);
+        self.fitted = Some(FittedLimit {
+            limit: left.max(1),
+            expires_at: now.saturating_add(TENANT_READING_TTL_MS),
+        });
     }
 
     // --- shared state ------------------------------------------------------------------
@@ -483,7 +565,9 @@ impl Pacer {
     pub fn import(&mut self, value: &serde_json::Value) -> Result<(), Error> {
         let own_is_empty = self.sends.values().all(|t| t.len() == 0) && self.failures.len() == 0;
         self.shared.import(value, own_is_empty)?;
-        self.prune(self.clock);
+        if self.observed {
+            self.prune(self.clock);
+        }
         Ok(())
     }
 
@@ -584,7 +668,11 @@ mod tests {
         for i in 0..100 {
             send(&mut p, i * 10, Outcome::Success);
         }
-        assert!(p.tenant_check_due(1_000));
+        assert!(p.tenant_check_due(1_000, true));
+        assert!(
+            !p.tenant_check_due(1_000, false),
+            "a short list reads nothing"
+        );
         // 9,000 used of 10,000, 100 of them ours: others use 8,900; keep 100 spare.
         p.on_tenant_usage(
             1_000,
@@ -594,8 +682,11 @@ mod tests {
                 current: 9_000,
             },
         );
-        assert!(!p.tenant_check_due(2_000));
-        assert_eq!(p.fitted_limit, Some(1_000));
+        assert!(!p.tenant_check_due(2_000, true));
+        assert_eq!(p.fitted.map(|f| f.limit), Some(1_000));
+        // The reading expires, and the next list request reads again.
+        assert_eq!(p.gate(700_000, &ticket()), Gate::Open);
+        assert!(p.fitted.is_none() && p.tenant_check_due(700_000, false));
         let mut p2 = Pacer::new(Vendor::Autotask, &PacingOptions::default(), 1);
         p2.on_tenant_usage(
             0,
@@ -605,6 +696,7 @@ mod tests {
                 current: 3_000,
             },
         );
+        assert_eq!(p2.fitted.map(|f| f.limit), Some(6_900));
         assert_eq!(
             p2.windows_for(EndpointClass::Default)[0].1[0].limit,
             5_000,

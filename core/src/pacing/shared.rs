@@ -100,9 +100,10 @@ impl Buckets {
         }
     }
 
-    fn prune(&mut self, cutoff: u64) {
+    fn keep_between(&mut self, cutoff: u64, ceiling: u64) {
         let res = self.res;
-        self.counts.retain(|&i, _| i.saturating_mul(res) >= cutoff);
+        self.counts
+            .retain(|&i, _| (cutoff..=ceiling).contains(&i.saturating_mul(res)));
     }
 
     fn latest(&self) -> u64 {
@@ -234,21 +235,31 @@ impl SharedState {
     /// Drops counts no window can see any more, and instances with none left.
     pub fn prune(&mut self, now: u64) {
         let cutoff = now.saturating_sub(self.horizon_ms);
-        let before: usize = self.others.values().map(|i| i.sends.len()).sum();
-        let had = self.others.len();
+        // Counts dated further ahead than any window reaches are not real (a clock far
+        // off, a damaged store): they would hold every send back for as long.
+        let ceiling = now.saturating_add(self.horizon_ms);
+        let buckets_before = self.bucket_count();
         for instance in self.others.values_mut() {
             for buckets in instance.sends.values_mut() {
-                buckets.prune(cutoff);
+                buckets.keep_between(cutoff, ceiling);
             }
             instance.sends.retain(|_, b| !b.counts.is_empty());
-            instance.failures.prune(cutoff);
+            instance.failures.keep_between(cutoff, ceiling);
         }
         self.others
             .retain(|_, i| !i.sends.is_empty() || !i.failures.counts.is_empty());
-        let after: usize = self.others.values().map(|i| i.sends.len()).sum();
-        if had != self.others.len() || before != after {
+        if self.bucket_count() != buckets_before {
             self.rebuild_cache();
         }
+    }
+
+    fn bucket_count(&self) -> usize {
+        self.others
+            .values()
+            .map(|i| {
+                i.sends.values().map(|b| b.counts.len()).sum::<usize>() + i.failures.counts.len()
+            })
+            .sum()
     }
 
     /// The state to export: our own counts (plus what an earlier run of this same

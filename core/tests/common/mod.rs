@@ -421,6 +421,8 @@ pub struct Conversation {
     pub events: Vec<Event>,
     /// Every request the core asked for, in order.
     pub sent: Vec<Request>,
+    /// The clock reading at which each request of `sent` was handed out.
+    pub sent_at: Vec<u64>,
     /// Every `Wait { until_ms }` the core returned.
     pub waits: Vec<u64>,
 }
@@ -432,6 +434,7 @@ impl Conversation {
             now_ms: T0,
             events: Vec::new(),
             sent: Vec::new(),
+            sent_at: Vec::new(),
             waits: Vec::new(),
         }
     }
@@ -475,6 +478,7 @@ impl Conversation {
                         next += 1;
                     }
                     self.sent.push(request.clone());
+                    self.sent_at.push(self.now_ms);
                     if steps[index].hold {
                         held.push_back((request, index));
                     } else {
