@@ -497,7 +497,9 @@ impl Pacer {
             None => long_list,
             Some(at) => {
                 self.tenant_recheck
-                    || self.fitted.is_some_and(|f| now_ms >= f.expires_at)
+                    || self
+                        .fitted
+                        .is_some_and(|f| now_ms >= f.expires_at && self.fitted_binds(f))
                     || self.sends_since_tenant_check >= TENANT_CHECK_MAX_SENDS
                     || (now_ms.saturating_sub(at) >= TENANT_CHECK_INTERVAL_MS
                         && self.sends_since_tenant_check >= TENANT_CHECK_MIN_SENDS)
@@ -505,11 +507,21 @@ impl Pacer {
         }
     }
 
+    /// An expired reading is dropped. Only one that held us below our share is worth
+    /// taking again at once: otherwise a slow list (one request per 10 minutes) would
+    /// spend every slot on readings; the 5-minute/20-send rule schedules the next one.
     fn expire_fitted_limit(&mut self, now: u64) {
-        if self.fitted.is_some_and(|f| now >= f.expires_at) {
+        if let Some(f) = self.fitted.filter(|f| now >= f.expires_at) {
+            self.tenant_recheck = self.fitted_binds(f);
             self.fitted = None;
-            self.tenant_recheck = true;
         }
+    }
+
+    /// True when the fitted limit is tighter than the configured share.
+    fn fitted_binds(&self, fitted: FittedLimit) -> bool {
+        self.windows
+            .get(&EndpointClass::Default)
+            .is_some_and(|windows| windows.iter().any(|w| fitted.limit < w.limit))
     }
 
     /// The reading failed; go on with the configured share until the next check.
