@@ -1,5 +1,6 @@
 //! Credentials per vendor and the headers that carry them.
 
+use crate::pacing::Jitter;
 use crate::secret::{Redactor, Secret};
 use crate::vendors::{basic, basic_credentials, vsa9};
 use crate::{Error, Vendor};
@@ -176,14 +177,13 @@ impl Credentials {
     }
 }
 
-/// A new nonce for the `n`th logon from the host's seed (SplitMix64): renewals must not
-/// replay the first logon's number, and the core may not read the OS for randomness.
+/// A new nonce for the `n`th logon from the host's seed: renewals must not replay the
+/// first logon's number, and the core may not read the OS for randomness.
 fn derive_nonce(seed: u64, n: u64) -> u64 {
-    let mut z = seed.wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    let mut stream = Jitter::new(seed);
+    let value = (0..n).fold(0, |_, _| stream.next_u64());
     // Kaseya's clients send an 8-digit-ish decimal; keep it in a familiar range.
-    (z ^ (z >> 31)) % 100_000_000
+    value % 100_000_000
 }
 
 #[cfg(test)]

@@ -31,6 +31,15 @@ impl fmt::Display for Method {
 /// the response.
 pub type RequestId = u32;
 
+/// The first value of header `name` in `headers` (case-insensitive, surrounding space
+/// in the name ignored: hosts pass names as their HTTP client reports them).
+pub fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 /// Header names whose values are credentials: redacted by `Debug`.
 const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "secret", "apiintegrationcode"];
 
@@ -53,10 +62,7 @@ pub struct Request {
 impl Request {
     /// The value of header `name` (case-insensitive), if present.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header_value(&self.headers, name)
     }
 }
 

@@ -2,6 +2,7 @@
 //! retries or failures.
 
 use super::*;
+use crate::request::header_value;
 
 impl Client {
     /// Feeds back the response to request `request_id`. `headers` are (name, value) pairs;
@@ -23,8 +24,8 @@ impl Client {
             }
         };
         let flight = self.take_in_flight(request_id, outcome, now_ms)?;
-        let retry_after = header(headers, "retry-after")
-            .and_then(|v| retry_after_ms(v, header(headers, "date"), now_ms));
+        let retry_after = header_value(headers, "retry-after")
+            .and_then(|v| retry_after_ms(v, header_value(headers, "date"), now_ms));
         let reply = Reply {
             retry_after,
             now_ms,
@@ -32,7 +33,7 @@ impl Client {
         match flight.purpose {
             Purpose::Logon => {
                 let result = if success {
-                    let server_date = header(headers, "date").and_then(parse_http_date_ms);
+                    let server_date = header_value(headers, "date").and_then(parse_http_date_ms);
                     vsa9::parse_session(body, now_ms, server_date)
                 } else {
                     Err(error_for_status(
@@ -473,12 +474,4 @@ fn safe_to_repeat(method: Method, url: &Url) -> bool {
                 || path.ends_with("/query/next")
         }
     }
-}
-
-/// The first value of header `name` (case-insensitive).
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
 }

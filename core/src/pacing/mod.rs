@@ -22,10 +22,9 @@ pub use retry::RetryPolicy;
 pub use window::RateWindow;
 
 pub(crate) use limits::{classify, concurrency_key};
-pub(crate) use retry::{is_transient, retry_after_ms};
+pub(crate) use retry::{is_transient, retry_after_ms, Jitter};
 
 use crate::{Error, ErrorCode, Vendor};
-use retry::Jitter;
 use shared::{Buckets, SharedState};
 use window::{earliest_allowed, Timeline};
 
@@ -361,14 +360,8 @@ impl Pacer {
     /// A request of `ticket` was handed to the host.
     pub fn on_send(&mut self, now_ms: u64, ticket: &Ticket) {
         let now = self.tick(now_ms);
-        self.sends
-            .entry(EndpointClass::Default)
-            .or_default()
-            .record(now);
-        if ticket.class != EndpointClass::Default {
-            self.sends.entry(ticket.class).or_default().record(now);
-        }
         for class in ticket.classes() {
+            self.sends.entry(class).or_default().record(now);
             self.slowdown.entry(class).or_default().last_send = Some(now);
         }
         self.in_flight += 1;
@@ -569,7 +562,7 @@ impl Pacer {
                 Buckets::from_timeline(timeline, self.resolution(*class)),
             );
         }
-        let failures = Buckets::from_timeline(&self.failures, guard_resolution(&self.guard));
+        let failures = Buckets::from_timeline(&self.failures, export_resolution(self.guard.iter()));
         self.shared.export(own, failures)
     }
 
@@ -587,20 +580,16 @@ impl Pacer {
     /// hour). Buckets round times up, so another process sees a slot free up to one
     /// bucket late; coarser buckets cost whole percents when a full window refills.
     fn resolution(&self, class: EndpointClass) -> u64 {
-        self.windows_for(class)
-            .iter()
-            .flat_map(|(_, w)| w.iter().map(|w| w.per_ms))
-            .min()
-            .map_or(1000, |shortest| (shortest / 3600).max(1))
+        export_resolution(self.windows_for(class).iter().flat_map(|(_, w)| w.iter()))
     }
 }
 
-fn guard_resolution(guard: &[RateWindow]) -> u64 {
-    guard
-        .iter()
+/// A 3,600th of the shortest of `windows` (1 s when none).
+fn export_resolution<'a>(windows: impl Iterator<Item = &'a RateWindow>) -> u64 {
+    windows
         .map(|w| w.per_ms)
         .min()
-        .map_or(1000, |s| (s / 3600).max(1))
+        .map_or(1000, |shortest| (shortest / 3600).max(1))
 }
 
 /// The spacing of the slowest window's average rate (per_ms / limit).
