@@ -12,9 +12,10 @@ use crate::{Error, Vendor};
 /// Cursor format version; bump when the meaning of a field changes.
 const VERSION: u32 = 1;
 
-/// Longest cursor accepted: the longest next link the core follows plus room for the
-/// rest; anything larger is not ours.
-const MAX_CURSOR_LEN: usize = crate::listing::MAX_LINK_LEN + 4096;
+/// Longest cursor accepted: the longest next link and resource name the core accepts
+/// plus room for the rest; anything larger is not ours.
+const MAX_CURSOR_LEN: usize =
+    crate::listing::MAX_LINK_LEN + crate::listing::MAX_RESOURCE_LEN + 4096;
 
 /// Where a list job stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -87,6 +87,9 @@ pub(crate) struct ListPlan {
 /// one is not a link worth sending credentials to, and it must still fit in a cursor.
 pub(crate) const MAX_LINK_LEN: usize = 64 * 1024;
 
+/// Longest resource path accepted.
+pub(crate) const MAX_RESOURCE_LEN: usize = 256;
+
 /// A list job's moving part.
 #[derive(Debug, Clone)]
 pub(crate) struct ListState {
@@ -451,6 +454,16 @@ fn validate_resource(vendor: Vendor, resource: &str) -> Result<String, Error> {
         Vendor::Autotask => "\"Companies\" or \"Tickets\"",
     };
     let trimmed = resource.trim().trim_matches('/');
+    // No vendor path comes near this; a longer one is a mistake, and it would make
+    // cursors (which carry the resource) too long to read back.
+    if trimmed.len() > MAX_RESOURCE_LEN {
+        return Err(Error::config(
+            format!("The resource name is {} characters long", trimmed.len()),
+            format!(
+                "Pass a resource path of at most {MAX_RESOURCE_LEN} characters, such as {example}."
+            ),
+        ));
+    }
     let segments: Vec<&str> = trimmed.split('/').filter(|s| !s.is_empty()).collect();
     let plain = |s: &&str| {
         *s != "."
@@ -567,6 +580,16 @@ mod tests {
             let e = plan(Vendor::Vsax, bad, ListOptions::default()).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidConfig, "{bad}");
         }
+        let too_long = "a".repeat(MAX_RESOURCE_LEN + 1);
+        let e = plan(Vendor::Vsax, &too_long, ListOptions::default()).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        assert!(!e.message().contains("aaaa"), "the input is not echoed");
+        assert!(plan(
+            Vendor::Vsax,
+            &"a".repeat(MAX_RESOURCE_LEN),
+            ListOptions::default()
+        )
+        .is_ok());
         assert!(plan(Vendor::Autotask, "Companies/1", ListOptions::default()).is_err());
         let e = plan(Vendor::Vsa9, "nope nope", ListOptions::default()).unwrap_err();
         assert!(e.remediation().contains("system/orgs"));
