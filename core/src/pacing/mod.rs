@@ -174,8 +174,6 @@ pub(crate) struct Pacer {
     sends_since_tenant_check: u32,
     /// A fitted limit expired: read the tenant again before the next list request.
     tenant_recheck: bool,
-    /// The longest window of any kind: nothing we count matters longer than this.
-    horizon_ms: u64,
     /// The host has given a time at least once (until then `clock` means nothing and
     /// imported counts cannot be judged old or future).
     observed: bool,
@@ -224,7 +222,6 @@ impl Pacer {
             tenant_checked_at: None,
             sends_since_tenant_check: 0,
             tenant_recheck: false,
-            horizon_ms,
             observed: false,
         }
     }
@@ -301,9 +298,6 @@ impl Pacer {
                 }
             }
         }
-        // No real count can make a wait longer than the longest window (plus a bucket of
-        // rounding): a send dated in the future by a broken import must not stall us.
-        at = at.min(now.saturating_add(self.horizon_ms.saturating_mul(2)));
         if !self.guard.is_empty() {
             // A failure must never cross a threshold: count every request in flight as a
             // failure that may still land, and stay one below each threshold.
@@ -399,9 +393,13 @@ impl Pacer {
     }
 
     /// The server throttled a request of `ticket`: pause its classes for `pause_ms` and
-    /// halve their rate.
+    /// halve their rate. A server-named pause is honoured up to max_wait, like every
+    /// server-named wait: the throttled request itself gives up beyond it, and the other
+    /// jobs must not wait longer than it either (a Retry-After in the year 9999 would
+    /// otherwise hold them for ever).
     pub fn on_rate_limited(&mut self, now_ms: u64, ticket: &Ticket, pause_ms: u64) {
         let now = self.tick(now_ms);
+        let pause_ms = pause_ms.min(self.options.max_wait_ms);
         for class in ticket.classes() {
             let slow = self.slowdown.entry(class).or_default();
             slow.factor = (slow.factor / 2.0).max(SLOWDOWN_MIN_FACTOR);
@@ -661,6 +659,15 @@ mod tests {
             Gate::Open,
             "recovered after successes"
         );
+    }
+
+    #[test]
+    fn a_server_named_pause_is_bounded_by_max_wait() {
+        let mut p = pacer(Vendor::Vsa9, vec![RateWindow::new(60, 60_000)]);
+        send(&mut p, 0, Outcome::Failed { rate_limited: true });
+        p.on_rate_limited(0, &ticket(), u64::MAX / 2);
+        let max_wait = PacingOptions::default().max_wait_ms;
+        assert_eq!(p.gate(1_000, &ticket()), Gate::Until(max_wait));
     }
 
     #[test]
