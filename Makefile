@@ -41,8 +41,20 @@ clean:
 
 ## bench-pacing: the clients' pacing against model servers on a virtual clock (no sleeping,
 ## no network): one line per scenario with its efficiency and rejected requests.
-.PHONY: bench bench-pacing
-bench: bench-pacing
+## bench-sim: list requests per second the simulator serves on loopback, against a
+## trivial endpoint measured in the same run.
+.PHONY: bench bench-pacing bench-sim
+bench: bench-pacing bench-sim
 
 bench-pacing:
 	$(CARGO) bench -p mspkit-core --bench pacing
+
+bench-sim:
+	$(CARGO) bench -p mspkit-sim --bench throughput
+
+## sim: the tenant simulator in the foreground (Ctrl-C stops it). It prints one JSON line
+## with its URLs and credentials. Options: make sim SIM_ARGS="--size large --time-scale 60"
+.PHONY: sim
+SIM_ARGS ?=
+sim: toolchain
+	$(CARGO) run --quiet -p mspkit-sim -- --ignore-stdin $(SIM_ARGS)
