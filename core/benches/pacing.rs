@@ -334,8 +334,11 @@ fn vsax_notify() -> Line {
         let reply = server.answer(now, &request, LATENCY);
         sent += 1;
         ok += u64::from(reply.status == 200);
-        // One Notify in flight at a time: the host waits for the answer.
+        // One Notify in flight at a time: the host waits for the answer, and tells the
+        // limiter when it came (the server counted the request before then).
+        let sent_at = now;
         now += LATENCY;
+        limiter.answered(sent_at, now);
         last_response = now;
     }
     let elapsed = last_response - START;
@@ -524,10 +527,12 @@ fn vsax_404_storm() -> Line {
 
 /// Checks of the measuring tools themselves, on numbers worked out by hand.
 fn self_check() {
-    // 3 per second, 100 ms per request: sends at 0, 100, 200, then 1000, 1100, 1200,
-    // then 2000, 2100, 2200 (answered by 2300).
-    assert_eq!(ideal_completions(&[(3, 1000)], 1, 100, 2500), 9);
-    assert_eq!(ideal_completions(&[(3, 1000)], 1, 100, 2299), 8);
+    // 3 per second, 100 ms per request, each counted from its answer (+1 ms): sends at
+    // 0, 100, 200 (answered 100, 200, 300), then 1101, 1201, 1301, then 2202, 2302, 2402
+    // (answered by 2502).
+    assert_eq!(ideal_completions(&[(3, 1000)], 1, 100, 2502), 9);
+    assert_eq!(ideal_completions(&[(3, 1000)], 1, 100, 2501), 8);
+    assert_eq!(ideal_completions(&[(3, 1000)], 1, 100, 2299), 6);
     assert_eq!(ideal_completions(&[(3, 1000)], 3, 100, 999), 3);
     assert_eq!(ideal_completions(&[(100, 1000)], 2, 100, 1000), 20);
     let mut meter = Meter::new(vec![model::Limit::new("1s", 3, 1000)]);

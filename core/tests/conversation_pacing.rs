@@ -20,6 +20,8 @@ use serde_json::{json, Value};
 const SECOND: u64 = 1000;
 const MINUTE: u64 = 60 * SECOND;
 const HOUR: u64 = 60 * MINUTE;
+/// The core waits one millisecond (the host clock's resolution) past a window's end.
+const Q: u64 = 1;
 
 /// A jitter seed whose first backoff is not zero (checked where it is used).
 const SEED: u64 = 7;
@@ -542,8 +544,8 @@ fn a_404_storm_sends_at_most_29_failures_in_the_first_minute_and_the_rest_wait()
         );
     }
     assert_eq!(c.sent_at[..29], [T0; 29]);
-    assert_eq!(c.sent_at[29..], [T0 + MINUTE; 11]);
-    assert_eq!(c.waits, vec![T0 + MINUTE]);
+    assert_eq!(c.sent_at[29..], [T0 + MINUTE + Q; 11]);
+    assert_eq!(c.waits, vec![T0 + MINUTE + Q]);
 }
 
 #[test]
@@ -554,7 +556,7 @@ fn a_404_storm_with_failures_spread_out_never_has_30_in_a_minute() {
         if n < 29 {
             T0 + n * SECOND
         } else {
-            T0 + MINUTE + (n - 28) * SECOND
+            T0 + MINUTE + (n - 28) * SECOND + Q
         }
     };
     let mut c = Conversation::new(vsax_with(PacingOptions::default(), SEED));
@@ -577,7 +579,7 @@ fn a_404_storm_with_failures_spread_out_never_has_30_in_a_minute() {
         assert_eq!(expect_failed(&events, job).0.code(), ErrorCode::NotFound);
     }
     assert_eq!(c.sent_at, (0..40).map(sent).collect::<Vec<_>>());
-    assert_eq!(c.waits, vec![T0 + MINUTE + SECOND]);
+    assert_eq!(c.waits, vec![T0 + MINUTE + SECOND + Q]);
     let spans: Vec<(u64, u64)> = c.sent_at.iter().map(|&s| (s, s + SECOND)).collect();
     assert_eq!(most_in_a_window(&spans, MINUTE), 29);
 }
@@ -643,8 +645,8 @@ fn the_announced_guard_lets_99_failures_through_in_a_minute() {
         assert_eq!(expect_failed(&events, job).0.code(), ErrorCode::NotFound);
     }
     assert_eq!(c.sent_at[..99], [T0; 99]);
-    assert_eq!(c.sent_at[99..], [T0 + MINUTE; 2]);
-    assert_eq!(c.waits, vec![T0 + MINUTE]);
+    assert_eq!(c.sent_at[99..], [T0 + MINUTE + Q; 2]);
+    assert_eq!(c.waits, vec![T0 + MINUTE + Q]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -732,7 +734,9 @@ fn autotask_lists_advance_when_requests_are_five_minutes_apart() {
     assert_eq!(expect_done(&events, job), (5, 3));
     assert_eq!(
         c.sent_at,
-        (0..5).map(|n| T0 + n * 5 * MINUTE).collect::<Vec<_>>()
+        (0..5)
+            .map(|n| T0 + n * (5 * MINUTE + Q))
+            .collect::<Vec<_>>()
     );
 }
 
@@ -802,14 +806,14 @@ fn an_imported_state_makes_the_second_client_wait_for_the_first_clients_sends() 
     assert_eq!(
         b.sent_at,
         vec![
-            T0 + MINUTE,
-            T0 + MINUTE,
-            T0 + MINUTE,
-            T0 + MINUTE,
-            T0 + 2 * MINUTE
+            T0 + MINUTE + Q,
+            T0 + MINUTE + Q,
+            T0 + MINUTE + Q,
+            T0 + MINUTE + Q,
+            T0 + 2 * (MINUTE + Q)
         ]
     );
-    assert_eq!(b.waits, vec![T0 + MINUTE, T0 + 2 * MINUTE]);
+    assert_eq!(b.waits, vec![T0 + MINUTE + Q, T0 + 2 * (MINUTE + Q)]);
 }
 
 #[test]
@@ -831,8 +835,8 @@ fn a_window_no_larger_than_the_other_process_in_flight_cap_still_lets_jobs_run()
         vsax_get(devices_url(1, 0)).reply(200, vsax_page(1, 1, 1))
     ]);
     assert_eq!(expect_done(&events, job), (1, 1));
-    assert_eq!(b.sent_at, vec![T0 + 1000]);
-    assert_eq!(b.waits, vec![T0 + 1000]);
+    assert_eq!(b.sent_at, vec![T0 + 1000 + Q]);
+    assert_eq!(b.waits, vec![T0 + 1000 + Q]);
 }
 
 #[test]
@@ -873,8 +877,8 @@ fn requests_in_flight_make_a_job_wait_not_fail() {
         ErrorCode::NotFound
     );
     assert_eq!(expect_done(&events, organizations), (1, 1));
-    assert_eq!(c.sent_at, vec![T0, T0 + MINUTE]);
-    assert_eq!(c.waits, vec![T0 + MINUTE]);
+    assert_eq!(c.sent_at, vec![T0, T0 + MINUTE + Q]);
+    assert_eq!(c.waits, vec![T0 + MINUTE + Q]);
 }
 
 #[test]

@@ -28,7 +28,7 @@ pub fn ideal_completions(
     let mut sends: Vec<u64> = Vec::new();
     while let Some(Reverse(ready)) = free.pop() {
         let n = sends.len();
-        // The limit-th most recent send must have left the window (sends are in order).
+        // The limit-th most recent request must have left the window (sends are in order).
         let at = windows
             .iter()
             .filter(|(limit, _)| n >= *limit as usize)
@@ -36,7 +36,13 @@ pub fn ideal_completions(
                 if limit == 0 {
                     u64::MAX
                 } else {
-                    sends[n - limit as usize].saturating_add(per_ms)
+                    // Counted from its answer: the server counted it somewhere
+                    // between send and answer, and a sender that cannot see where
+                    // must assume the latest (one clock quantum past the window).
+                    sends[n - limit as usize]
+                        .saturating_add(latency_ms)
+                        .saturating_add(per_ms)
+                        .saturating_add(1)
                 }
             })
             .fold(ready, u64::max);

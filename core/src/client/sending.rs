@@ -79,6 +79,7 @@ impl Client {
         Ticket {
             class: classify(self.vendor, spec.method, relative),
             key: concurrency_key(self.vendor, relative),
+            sent_at: None,
         }
     }
 
@@ -179,7 +180,8 @@ impl Client {
             }
         }
         let base = self.current_base().cloned();
-        self.pacer.on_send(now_ms, &ticket);
+        let mut ticket = ticket;
+        self.pacer.on_send(now_ms, &mut ticket);
         self.in_flight.insert(
             id,
             InFlight {

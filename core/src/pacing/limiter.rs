@@ -42,6 +42,15 @@ impl Limiter {
         self.sends.prune(self.clock, horizon);
     }
 
+    /// The answer to a send recorded at `sent_ms` arrived at `answered_ms`: the send now
+    /// counts from the answer, because the server counted it on arrival, somewhere in
+    /// between. Without this, a slow network could land the next send inside the
+    /// server's window.
+    pub fn answered(&mut self, sent_ms: u64, answered_ms: u64) {
+        self.clock = self.clock.max(answered_ms);
+        self.sends.retime(sent_ms, self.clock);
+    }
+
     /// Sends if allowed now: records and returns true, or returns false.
     pub fn try_send(&mut self, now_ms: u64) -> bool {
         match self.next_send_at(now_ms) {
@@ -65,7 +74,17 @@ mod tests {
             assert!(l.try_send(1_000));
         }
         assert!(!l.try_send(1_000));
-        assert_eq!(l.next_send_at(1_000), Some(6_000));
+        assert_eq!(l.next_send_at(1_000), Some(6_001));
+        l.answered(1_000, 1_300);
+        assert_eq!(
+            l.next_send_at(1_000),
+            Some(6_001),
+            "nine still count from 1,000"
+        );
+        let mut one = Limiter::new(vec![RateWindow::new(1, 1000)]);
+        assert!(one.try_send(0));
+        one.answered(0, 250);
+        assert_eq!(one.next_send_at(0), Some(1_251));
         assert!(Limiter::new(vec![RateWindow::new(0, 1000)])
             .next_send_at(0)
             .is_none());

