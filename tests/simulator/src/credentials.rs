@@ -29,7 +29,8 @@ pub struct VsaxLimited {
 #[derive(Debug, Clone, Serialize)]
 pub struct Vsa9Credentials {
     pub username: String,
-    /// Personal access token (REST API and Data Warehouse scopes).
+    /// Personal access token with both scopes (REST API and Data Warehouse API), so the
+    /// Data Warehouse accepts it as well as `warehouse_token` (a Data-Warehouse-only token).
     pub token: String,
     /// For legacy password auth.
     pub password: String,

@@ -133,7 +133,9 @@ pub struct SimResponse {
 }
 
 impl SimResponse {
-    pub fn json(status: u16, value: &serde_json::Value) -> Self {
+    /// Any serialisable value: list pages pass borrowed records, serialised as they
+    /// are rather than copied into a `serde_json::Value` first.
+    pub fn json<T: serde::Serialize + ?Sized>(status: u16, value: &T) -> Self {
         SimResponse {
             status,
             headers: vec![(

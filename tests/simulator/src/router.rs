@@ -119,8 +119,14 @@ pub async fn handle(sim: Arc<Sim>, req: SimRequest) -> SimResponse {
         }
         Some(FaultKind::Reset) => SimResponse::reset(),
         Some(FaultKind::Slow { delay_ms }) => {
-            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-            vendors::handle(&sim, api, &req).await
+            let delay = Duration::from_millis(delay_ms);
+            if api == Api::Autotask {
+                // Held inside, so the slow request keeps its thread slot meanwhile.
+                vendors::autotask::handle_delayed(&sim, &req, delay).await
+            } else {
+                tokio::time::sleep(delay).await;
+                vendors::handle(&sim, api, &req).await
+            }
         }
         Some(FaultKind::Truncate { connection }) => {
             let mut response = vendors::handle(&sim, api, &req).await;

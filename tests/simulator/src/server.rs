@@ -188,7 +188,10 @@ fn to_hyper(response: SimResponse, cors_origin: Option<&str>) -> Response<SimBod
     let body = if response.delivery == Delivery::CutConnection {
         builder = builder.header("Content-Length", body.len().to_string());
         let half = body.slice(..body.len() / 2);
-        http_body_util::Either::Right(CutBody { first: Some(half) })
+        http_body_util::Either::Right(CutBody {
+            first: Some(half),
+            pause: Box::pin(tokio::time::sleep(CUT_PAUSE)),
+        })
     } else {
         http_body_util::Either::Left(http_body_util::Full::new(body))
     };
@@ -199,9 +202,14 @@ fn to_hyper(response: SimResponse, cors_origin: Option<&str>) -> Response<SimBod
     })
 }
 
+/// How long a cut body waits between its half and the cut: hyper drops what it has not
+/// flushed when a body fails, so the half must reach the socket first.
+const CUT_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Half a body, then an error: hyper closes the connection short of its Content-Length.
 pub struct CutBody {
     first: Option<Bytes>,
+    pause: Pin<Box<tokio::time::Sleep>>,
 }
 
 impl Body for CutBody {
@@ -210,11 +218,16 @@ impl Body for CutBody {
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        Poll::Ready(Some(match self.first.take() {
-            Some(data) => Ok(Frame::data(data)),
-            None => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "injected cut")),
-        }))
+        if let Some(data) = self.first.take() {
+            return Poll::Ready(Some(Ok(Frame::data(data))));
+        }
+        // Pending meanwhile: hyper flushes the head and the half before the error.
+        std::task::ready!(std::future::Future::poll(self.pause.as_mut(), cx));
+        Poll::Ready(Some(Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "injected cut",
+        ))))
     }
 }

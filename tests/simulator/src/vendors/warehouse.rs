@@ -29,7 +29,8 @@ pub fn handle(sim: &Sim, req: &SimRequest) -> SimResponse {
     let creds = &sim.credentials.vsa9;
     match req.basic_auth() {
         Some((user, token))
-            if user.eq_ignore_ascii_case(&creds.username) && token == creds.warehouse_token => {}
+            if user.eq_ignore_ascii_case(&creds.username)
+                && (token == creds.warehouse_token || token == creds.token) => {}
         Some((user, token))
             if user.eq_ignore_ascii_case(&creds.limited.username)
                 && token == creds.limited.token =>
