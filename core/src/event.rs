@@ -1,7 +1,6 @@
 //! What `poll` hands the host: a request to send, a time to wait until, or an event.
 
-use serde_json::Value;
-
+use crate::items::Items;
 use crate::request::Request;
 use crate::{Error, Vendor};
 
@@ -27,8 +26,8 @@ pub enum Action {
 pub struct Page {
     /// The job this page belongs to.
     pub job: JobId,
-    /// The records, as the vendor sent them.
-    pub items: Vec<Value>,
+    /// The records, as the vendor sent them (JSON text; `to_values()` parses them).
+    pub items: Items,
     /// The vendor's total count for the whole list, when it sends one.
     pub total: Option<u64>,
     /// 1 for the first page of the list (continues across resumes).

@@ -102,7 +102,7 @@ pub(crate) struct ListState {
 /// One page ready to hand to the caller.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PageOutcome {
-    pub items: Vec<Value>,
+    pub items: crate::Items,
     pub total: Option<u64>,
     pub page_number: u32,
     pub cursor: String,
@@ -387,7 +387,7 @@ impl ListState {
                 if position.next.is_none() {
                     self.chain_body = Some(self.fresh_query_body());
                 }
-                if let Some(id) = autotask::last_id(&page.items)? {
+                if let Some(id) = crate::items::max_id(&page.items)? {
                     position.after_id = Some(id);
                 }
                 match self.plan.autotask_paging {
@@ -549,7 +549,11 @@ mod tests {
 
     fn page(items: usize, total: Option<u64>, next: Option<&str>) -> ParsedPage {
         ParsedPage {
-            items: (1..=items as i64).map(|i| json!({"id": i})).collect(),
+            items: crate::Items::from_values(
+                &(1..=items as i64)
+                    .map(|i| json!({"id": i}))
+                    .collect::<Vec<_>>(),
+            ),
             total,
             next_link: next.map(str::to_string),
         }

@@ -131,6 +131,7 @@ impl<S: Server> Host<S> {
             Event::Page(page) => {
                 let names: Vec<String> = page
                     .items
+                    .to_values()
                     .iter()
                     .take(2)
                     .map(|item| self.name(item))

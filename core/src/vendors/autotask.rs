@@ -4,9 +4,8 @@
 use serde_json::{json, Value};
 
 use super::ParsedPage;
-use crate::json::{
-    as_i64_lenient, as_u64_lenient, get_present, message_text, parse_object, take_list, type_name,
-};
+use crate::items::parse_list_object;
+use crate::json::{as_u64_lenient, get_present, message_text, parse_object, type_name};
 use crate::pacing::TenantUsage;
 use crate::Error;
 
@@ -88,7 +87,7 @@ pub(crate) fn fields_with_id(fields: &[String]) -> Vec<String> {
 
 /// Parses a query response body (HTTP 2xx).
 pub(crate) fn parse_list(body: &[u8]) -> Result<ParsedPage, Error> {
-    let mut map = parse_object(body, LIST_ENVELOPE)?;
+    let (map, list) = parse_list_object(body, "items", LIST_ENVELOPE)?;
     if get_present(&map, "items").is_none() && get_present(&map, "pageDetails").is_none() {
         return Err(Error::bad_response(format!(
             "Expected {LIST_ENVELOPE}, got an object without \"items\""
@@ -104,29 +103,12 @@ pub(crate) fn parse_list(body: &[u8]) -> Result<ParsedPage, Error> {
         }
         None => None,
     };
-    let items = take_list(&mut map, "items", LIST_ENVELOPE)?;
+    let items = list.into_items("items", LIST_ENVELOPE)?;
     Ok(ParsedPage {
         items,
         total: None,
         next_link,
     })
-}
-
-/// The `id` of the last item, which every Autotask entity has; used for the keyset
-/// cursor. Results come sorted by id, but take the maximum to be safe.
-pub(crate) fn last_id(items: &[Value]) -> Result<Option<i64>, Error> {
-    let mut max = None;
-    for item in items {
-        let id = item
-            .as_object()
-            .and_then(|m| get_present(m, "id"))
-            .and_then(as_i64_lenient)
-            .ok_or_else(|| {
-                Error::bad_response("Expected every Autotask record to carry a numeric \"id\"")
-            })?;
-        max = Some(max.map_or(id, |m: i64| m.max(id)));
-    }
-    Ok(max)
 }
 
 /// Parses `{"queryCount":N}`.
@@ -229,12 +211,7 @@ mod tests {
         let page = parse_list(br#"{"items":[{"id":3},{"id":"9"}],"pageDetails":{"count":2,"requestCount":500,"prevPageUrl":null,"nextPageUrl":"https://webservices15.autotask.net/ATServicesRest/V1.0/Companies/query/next?paging=x"}}"#).unwrap();
         assert_eq!(page.items.len(), 2);
         assert!(page.next_link.is_some());
-        assert_eq!(last_id(&page.items).unwrap(), Some(9));
-        assert_eq!(last_id(&[]).unwrap(), None);
-        assert_eq!(
-            last_id(&[json!({"name": "x"})]).unwrap_err().code(),
-            ErrorCode::BadResponse
-        );
+        assert_eq!(crate::items::max_id(&page.items).unwrap(), Some(9));
         let page = parse_list(br#"{"items":[],"pageDetails":{"nextPageUrl":null}}"#).unwrap();
         assert!(page.next_link.is_none());
         assert_eq!(parse_count(br#"{"queryCount":42}"#).unwrap(), 42);

@@ -13,7 +13,7 @@ use crate::json::{get_present, message_text, parse_json, text_excerpt};
 /// One page of a list response, vendor-neutral.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ParsedPage {
-    pub items: Vec<Value>,
+    pub items: crate::Items,
     /// The vendor's total count of the whole result set, when it sends one.
     pub total: Option<u64>,
     /// A next-page link exactly as the server sent it (checked by the caller).

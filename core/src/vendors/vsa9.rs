@@ -8,9 +8,8 @@ use sha2::{Digest, Sha256};
 
 use super::{vendor_message, ParsedPage};
 use crate::classify::error_for_status;
-use crate::json::{
-    as_i64_lenient, as_u64_lenient, get_present, message_text, parse_object, take_list,
-};
+use crate::items::parse_list_object;
+use crate::json::{as_i64_lenient, as_u64_lenient, get_present, message_text, parse_object};
 use crate::timestamp::parse_iso8601;
 use crate::{Error, ErrorCode, Secret, Vendor};
 
@@ -136,7 +135,7 @@ fn session_expiry_ms(
 
 /// Parses a list response body (HTTP 2xx); an in-body error becomes the matching error.
 pub(crate) fn parse_list(body: &[u8], what: &str) -> Result<ParsedPage, Error> {
-    let mut map = parse_object(body, LIST_ENVELOPE)?;
+    let (map, list) = parse_list_object(body, "Result", LIST_ENVELOPE)?;
     check_in_body_status(&map, body, what)?;
     if get_present(&map, "Result").is_none() && get_present(&map, "ResponseCode").is_none() {
         return Err(Error::bad_response(format!(
@@ -149,7 +148,7 @@ pub(crate) fn parse_list(body: &[u8], what: &str) -> Result<ParsedPage, Error> {
         )));
     }
     let total = get_present(&map, "TotalRecords").and_then(as_u64_lenient);
-    let items = take_list(&mut map, "Result", LIST_ENVELOPE)?;
+    let items = list.into_items("Result", LIST_ENVELOPE)?;
     Ok(ParsedPage {
         items,
         total,

@@ -5,7 +5,8 @@ use serde_json::{Map, Value};
 
 use super::{vendor_message, ParsedPage};
 use crate::classify::error_for_status;
-use crate::json::{as_u64_lenient, get_present, message_text, parse_object, take_list};
+use crate::items::parse_list_object;
+use crate::json::{as_u64_lenient, get_present, message_text};
 use crate::{Error, Vendor};
 
 /// The server refuses more than this many items per page.
@@ -16,7 +17,7 @@ const LIST_ENVELOPE: &str = "a Kaseya VSA X list envelope ({\"Data\":[...],\"Met
 /// Parses a list response body (HTTP 2xx). An error status inside `Meta.ResponseCode`
 /// becomes the matching error.
 pub(crate) fn parse_list(body: &[u8], what: &str) -> Result<ParsedPage, Error> {
-    let mut map = parse_object(body, LIST_ENVELOPE)?;
+    let (map, list) = parse_list_object(body, "Data", LIST_ENVELOPE)?;
     let meta = match get_present(&map, "Meta") {
         Some(Value::Object(meta)) => meta.clone(),
         Some(_) => {
@@ -37,7 +38,7 @@ pub(crate) fn parse_list(body: &[u8], what: &str) -> Result<ParsedPage, Error> {
             "Expected {LIST_ENVELOPE}, got a single item: {what} is not a list endpoint"
         )));
     }
-    let items = take_list(&mut map, "Data", LIST_ENVELOPE)?;
+    let items = list.into_items("Data", LIST_ENVELOPE)?;
     Ok(ParsedPage {
         items,
         total: get_present(&meta, "TotalCount").and_then(as_u64_lenient),

@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use super::ParsedPage;
-use crate::json::{as_u64_lenient, get_present, message_text, parse_object, take_list};
+use crate::items::parse_list_object;
+use crate::json::{as_u64_lenient, get_present, message_text};
 use crate::Error;
 
 /// Largest page asked for with `Prefer: odata.maxpagesize`; the server may send fewer.
@@ -14,7 +15,7 @@ const LIST_ENVELOPE: &str = "an OData collection ({\"value\":[...]}) from the VS
 
 /// Parses a collection response body (HTTP 2xx).
 pub(crate) fn parse_list(body: &[u8]) -> Result<ParsedPage, Error> {
-    let mut map = parse_object(body, LIST_ENVELOPE)?;
+    let (map, list) = parse_list_object(body, "value", LIST_ENVELOPE)?;
     if get_present(&map, "value").is_none() {
         if let Some(Value::Object(_)) = get_present(&map, "error") {
             return Err(Error::bad_response(format!(
@@ -28,7 +29,7 @@ pub(crate) fn parse_list(body: &[u8]) -> Result<ParsedPage, Error> {
     }
     let total = get_present(&map, "@odata.count").and_then(as_u64_lenient);
     let next_link = get_present(&map, "@odata.nextLink").and_then(message_text);
-    let items = take_list(&mut map, "value", LIST_ENVELOPE)?;
+    let items = list.into_items("value", LIST_ENVELOPE)?;
     Ok(ParsedPage {
         items,
         total,

@@ -626,10 +626,10 @@ pub fn pages(events: &[Event], job: JobId) -> Vec<&Page> {
 }
 
 /// Every item of every page of `job`, in order.
-pub fn items(events: &[Event], job: JobId) -> Vec<&Value> {
+pub fn items(events: &[Event], job: JobId) -> Vec<Value> {
     pages(events, job)
         .into_iter()
-        .flat_map(|p| p.items.iter())
+        .flat_map(|p| p.items.to_values())
         .collect()
 }
 

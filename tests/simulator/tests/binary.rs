@@ -1,123 +1,109 @@
-//! The `mspkit-sim` binary as scripts use it: one JSON line on stdout, then serve until
-//! stdin closes or SIGTERM arrives; bad options exit 2 with a message.
+//! The `mspkit-sim` binary as scripts use it: exactly one JSON line on stdout, then serve
+//! until stdin closes or SIGTERM arrives; bad options exit 2 with a message.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{ChildStdout, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-fn spawn(args: &[&str]) -> (Child, serde_json::Value) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mspkit-sim"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the simulator binary starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("a startup line");
-    let json = serde_json::from_str(&line).expect("the startup line is JSON");
-    (child, json)
-}
+use common::{check_startup_line, http, Failure, Resp};
+use serde_json::Value;
 
-fn get(origin: &str, path: &str) -> String {
-    let addr = origin.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).expect("the simulator listens");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("timeout");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("request sent");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response read");
-    response
-}
+/// The running binary; killed if a test fails before it exits.
+struct Child(std::process::Child);
 
-fn exits_within(child: &mut Child, limit: Duration) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if let Ok(Some(_)) = child.try_wait() {
-            return true;
+impl Drop for Child {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
         }
-        std::thread::sleep(Duration::from_millis(20));
     }
-    let _ = child.kill();
-    false
+}
+
+impl Child {
+    /// Its exit status, if it exits within 5 s.
+    fn exits(&mut self) -> Option<ExitStatus> {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(5) {
+            if let Some(status) = self.0.try_wait().expect("the child's status") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    fn close_stdin(&mut self) {
+        drop(self.0.stdin.take());
+    }
+}
+
+/// Starts the binary with `args` and reads its first line, which must be one line of JSON.
+/// Returns the rest of stdout too.
+fn spawn(args: &[&str]) -> (Child, Value, BufReader<ChildStdout>) {
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_mspkit-sim"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the simulator binary starts"),
+    );
+    let mut stdout = BufReader::new(child.0.stdout.take().expect("piped stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("a startup line");
+    assert!(first.ends_with('\n'), "a whole line: {first:?}");
+    let line = serde_json::from_str(first.trim_end()).expect("the startup line is JSON");
+    (child, line, stdout)
+}
+
+/// `GET {origin}/_sim/ping`.
+fn ping(origin: &str) -> Result<Resp, Failure> {
+    http("GET", &format!("{origin}/_sim/ping"), &[], None)
 }
 
 #[test]
-fn prints_the_startup_line_serves_and_stops_when_stdin_closes() {
-    let (mut child, line) = spawn(&["--size", "small"]);
-    for (vendor, keys) in [
-        ("vsax", &["tenant_url", "token_id", "token_secret"][..]),
-        (
-            "vsa9",
-            &[
-                "server_url",
-                "username",
-                "token",
-                "password",
-                "warehouse_token",
-            ][..],
-        ),
-        (
-            "autotask",
-            &[
-                "zone_discovery_url",
-                "username",
-                "secret",
-                "integration_code",
-            ][..],
-        ),
-    ] {
-        for key in keys {
-            assert!(
-                line[vendor][key].as_str().is_some_and(|v| !v.is_empty()),
-                "{vendor}.{key} in {line}"
-            );
-        }
-    }
-    let stats_url = line["stats_url"].as_str().expect("stats_url");
+fn prints_one_startup_line_whose_credentials_work_and_stops_when_stdin_closes() {
+    let (mut child, line, mut stdout) = spawn(&["--port", "0", "--size", "small"]);
     let origin = line["vsax"]["tenant_url"].as_str().expect("tenant_url");
     assert!(origin.starts_with("http://127.0.0.1:"), "{origin}");
-    assert_eq!(stats_url, format!("{origin}/_sim/stats"));
-    assert!(get(origin, "/_sim/ping").ends_with("pong"));
-    assert!(get(origin, "/_sim/stats").contains("\"records\""));
+    assert_eq!(line["stats_url"], format!("{origin}/_sim/stats"));
+    assert_eq!(ping(origin).expect("an answer").text(), "pong");
+    check_startup_line(&line);
 
-    drop(child.stdin.take());
-    assert!(
-        exits_within(&mut child, Duration::from_secs(5)),
-        "stdin closed: the simulator stops"
-    );
+    // Closing stdin stops it, and nothing else was printed.
+    child.close_stdin();
+    let status = child.exits().expect("stdin closed: the simulator stops");
+    assert!(status.success(), "{status}");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "", "exactly one line on stdout");
 }
 
 #[test]
 fn stops_on_sigterm_and_honours_ignore_stdin() {
-    let (mut child, _) = spawn(&["--size", "small", "--ignore-stdin"]);
-    drop(child.stdin.take());
+    let (mut child, line, _stdout) = spawn(&["--size", "small", "--ignore-stdin"]);
+    let origin = line["vsax"]["tenant_url"].as_str().unwrap();
+    child.close_stdin();
     std::thread::sleep(Duration::from_millis(300));
-    assert!(
-        child.try_wait().expect("status").is_none(),
-        "--ignore-stdin keeps it running"
-    );
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
-    assert!(exits_within(&mut child, Duration::from_secs(5)));
+    let running = child.0.try_wait().expect("status").is_none();
+    assert!(running, "--ignore-stdin keeps it running");
+    assert_eq!(ping(origin).expect("an answer").text(), "pong");
+    let pid = child.0.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status();
+    assert!(killed.expect("kill runs").success());
+    assert!(child.exits().is_some(), "still running after SIGTERM");
+    assert!(ping(origin).is_err(), "nothing listens any more");
 }
 
 #[test]
 fn exit_after_stops_it_by_itself() {
-    let (mut child, _) = spawn(&["--size", "small", "--ignore-stdin", "--exit-after", "0.3s"]);
-    assert!(exits_within(&mut child, Duration::from_secs(5)));
+    let (mut child, _, _stdout) =
+        spawn(&["--size", "small", "--ignore-stdin", "--exit-after", "0.3s"]);
+    assert!(child.exits().is_some());
 }
 
 #[test]
@@ -142,7 +128,7 @@ fn bad_options_exit_2_with_a_message_and_help_exits_0() {
 
 #[test]
 fn the_sentinel_is_in_every_secret() {
-    let (mut child, line) = spawn(&["--size", "small", "--sentinel", "SENTINEL42"]);
+    let (mut child, line, _stdout) = spawn(&["--size", "small", "--sentinel", "SENTINEL42"]);
     for (vendor, key) in [
         ("vsax", "token_secret"),
         ("vsa9", "token"),
@@ -153,6 +139,6 @@ fn the_sentinel_is_in_every_secret() {
         let value = line[vendor][key].as_str().unwrap_or_default();
         assert!(value.contains("SENTINEL42"), "{vendor}.{key}");
     }
-    drop(child.stdin.take());
-    assert!(exits_within(&mut child, Duration::from_secs(5)));
+    child.close_stdin();
+    assert!(child.exits().is_some());
 }

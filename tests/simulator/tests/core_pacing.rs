@@ -2,26 +2,14 @@
 //! a window allows (the simulator answers no 429), and never enough failed requests for
 //! VSA X to block the client's IP.
 
+mod common;
 mod host;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
+use common::*;
 use host::*;
-use mspkit_core::{
-    Client, EndpointClass, ErrorCode, FailureGuard, ListOptions, PacingOptions, RateWindow,
-};
-
-fn driver() -> Driver {
-    Driver::new(Duration::from_secs(2))
-}
-
-fn windows(limit: u32, per_ms: u64) -> PacingOptions {
-    PacingOptions {
-        windows: BTreeMap::from([(EndpointClass::Default, vec![RateWindow::new(limit, per_ms)])]),
-        ..fast_pacing()
-    }
-}
+use mspkit_core::{Client, ErrorCode, FailureGuard, ListOptions, PacingOptions, RateWindow};
 
 /// When the first 429 was sent, relative to the first request (for failure messages).
 fn first_429(out: &Outcome) -> Option<u64> {
@@ -32,24 +20,39 @@ fn first_429(out: &Outcome) -> Option<u64> {
         .map(|e| e.sent_ms - t0)
 }
 
+/// Starts `jobs` lists of `path` on `client` and runs them all with `driver`.
+fn run_jobs(mut client: Client, path: &str, jobs: usize, driver: Driver) -> Outcome {
+    for _ in 0..jobs {
+        client
+            .start_list(path, &ListOptions::default())
+            .expect("the list starts");
+    }
+    driver.run(&mut client)
+}
+
+/// The requests made by each failed job whose error has `code`.
+fn failures(out: &Outcome, code: ErrorCode) -> Vec<u32> {
+    let with_code = out.failed.iter().filter(|(_, e, _)| e.code() == code);
+    with_code.map(|(_, _, requests)| *requests).collect()
+}
+
+/// A VSA X client with a wrong secret.
+fn wrong_secret(sim: &Sim, pacing: PacingOptions) -> Client {
+    let id = sim.cred("vsax", "token_id");
+    Client::vsax(&sim.origin(), id, "wrong", options(pacing)).expect("vsax client")
+}
+
 /// 120 devices in pages of 5 (24 requests) against `vsax.default=20/2s`, the client told
 /// 20 per `client_ms`.
 fn vsax_lowered_window(client_ms: u64) {
-    let sim = start(config(
+    let sim = Sim::start(config(
         &[("vsax.devices", 120)],
         &[("vsax.default", "20/2s")],
         &[],
     ));
-    let mut client = vsax(&sim, windows(20, client_ms));
-    let small = ListOptions {
-        page_size: Some(5),
-        ..ListOptions::default()
-    };
-    client.start_list("devices", &small).unwrap();
-    let out = driver().run(&mut client);
-    assert!(out.failed.is_empty(), "{:?}", out.failed);
-    assert_exactly_once(&out.ids("Identifier"), 120);
-    let stats = stats(&sim);
+    let out = list(vsax(&sim, window(20, client_ms)), "devices", &pages_of(5));
+    out.assert_complete("Identifier", 120);
+    let stats = sim.stats();
     let endpoint = "vsax GET devices";
     assert_eq!(
         counter(&stats, endpoint, "status_429"),
@@ -74,21 +77,18 @@ fn vsax_keeps_to_a_lowered_window() {
 /// 250 companies in pages of 10 against a tenant threshold of 40 per 2 s, the client's
 /// share 20 per `client_ms`.
 fn autotask_share(client_ms: u64) {
-    let sim = start(config(
+    let mut cfg = config(
         &[("autotask.companies", 250)],
         &[("autotask.hourly", "40/2s")],
         &[],
-    ));
-    let mut client = autotask(&sim, options(windows(20, client_ms)));
-    let small = ListOptions {
-        page_size: Some(10),
-        ..ListOptions::default()
-    };
-    client.start_list("Companies", &small).unwrap();
-    let out = driver().run(&mut client);
-    assert!(out.failed.is_empty(), "{:?}", out.failed);
-    assert_exactly_once(&out.ids("id"), 250);
-    let stats = stats(&sim);
+    );
+    // No added latency near the threshold: the test is about the client's pace alone.
+    cfg.autotask_latency = false;
+    let sim = Sim::start(cfg);
+    let client = autotask(&sim, options(window(20, client_ms)));
+    let out = list(client, "Companies", &pages_of(10));
+    out.assert_complete("id", 250);
+    let stats = sim.stats();
     let peak = limit_peak(&stats, "autotask.hourly", 0);
     assert_eq!(vendor_counter(&stats, "autotask", "status_429"), 0);
     assert!(
@@ -107,26 +107,11 @@ fn autotask_keeps_to_its_share_of_a_lowered_threshold() {
 
 #[test]
 fn a_wrong_secret_costs_one_request_per_job() {
-    let sim = start(config(&[], &[], &[]));
-    let c = creds(&sim);
-    let mut client = Client::vsax(
-        &sim.origin(),
-        text(&c, "/vsax/token_id"),
-        "wrong",
-        options(fast_pacing()),
-    )
-    .unwrap();
-    for _ in 0..5 {
-        client
-            .start_list("devices", &ListOptions::default())
-            .unwrap();
-    }
-    let out = driver().run(&mut client);
+    let sim = Sim::small();
+    let out = run_jobs(wrong_secret(&sim, fast_pacing()), "devices", 5, driver());
+    assert_eq!(failures(&out, ErrorCode::Unauthorized), [1; 5]);
     assert_eq!(out.failed.len(), 5);
-    for (_, error, requests) in &out.failed {
-        assert_eq!((error.code(), *requests), (ErrorCode::Unauthorized, 1));
-    }
-    let stats = stats(&sim);
+    let stats = sim.stats();
     assert_eq!(counter(&stats, "vsax GET devices", "requests"), 5);
     assert_eq!(stats["vsax_failed"]["failures"], 5);
 }
@@ -135,35 +120,15 @@ fn a_wrong_secret_costs_one_request_per_job() {
 fn the_failure_budget_stops_jobs_before_a_block() {
     // The documented 30 failures a minute: 29 jobs send their one request, the rest give
     // up at once instead of waiting a minute (max_wait 1 s).
-    let sim = start(config(&[], &[], &[]));
-    let c = creds(&sim);
+    let sim = Sim::small();
     let pacing = PacingOptions {
         max_wait_ms: 1000,
         ..PacingOptions::default()
     };
-    let mut client = Client::vsax(
-        &sim.origin(),
-        text(&c, "/vsax/token_id"),
-        "wrong",
-        options(pacing),
-    )
-    .unwrap();
-    for _ in 0..35 {
-        client
-            .start_list("devices", &ListOptions::default())
-            .unwrap();
-    }
-    let out = driver().run(&mut client);
-    let by_code = |code: ErrorCode| {
-        out.failed
-            .iter()
-            .filter(|(_, e, _)| e.code() == code)
-            .map(|(_, _, requests)| *requests)
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(by_code(ErrorCode::Unauthorized), [1; 29]);
-    assert_eq!(by_code(ErrorCode::BudgetExhausted), [0; 6]);
-    let stats = stats(&sim);
+    let out = run_jobs(wrong_secret(&sim, pacing), "devices", 35, driver());
+    assert_eq!(failures(&out, ErrorCode::Unauthorized), [1; 29]);
+    assert_eq!(failures(&out, ErrorCode::BudgetExhausted), [0; 6]);
+    let stats = sim.stats();
     assert_eq!(counter(&stats, "vsax GET devices", "requests"), 29);
     assert_eq!(stats["vsax_failed"]["blocks_started"], 0);
     assert_eq!(vendor_counter(&stats, "vsax", "blocked"), 0);
@@ -173,9 +138,9 @@ fn the_failure_budget_stops_jobs_before_a_block() {
 /// limits (30/min, 100/5 min, 300/h, 1,000/day) 60 times faster on both sides; the
 /// client's windows `margin_ms` longer than the server's (0: told exactly the same).
 fn storm(margin_ms: u64) {
-    let mut cfg = config(&[], &[], &[]);
+    let mut cfg = small(&[]);
     cfg.time_scale = 60.0;
-    let sim = start(cfg);
+    let sim = Sim::start(cfg);
     let scaled = |w: RateWindow| RateWindow::new(w.limit, w.per_ms / 60 + margin_ms);
     let guard = FailureGuard::Custom(
         FailureGuard::Documented
@@ -188,17 +153,11 @@ fn storm(margin_ms: u64) {
         failure_guard: Some(guard),
         ..fast_pacing()
     };
-    let mut client = vsax(&sim, pacing);
     let jobs = 110;
-    for _ in 0..jobs {
-        client
-            .start_list("organizations/999999", &ListOptions::default())
-            .unwrap();
-    }
     let mut storm = driver();
     storm.deadline = Duration::from_secs(30);
-    let out = storm.run(&mut client);
-    let stats = stats(&sim);
+    let out = run_jobs(vsax(&sim, pacing), "organizations/999999", jobs, storm);
+    let stats = sim.stats();
     let failed = &stats["vsax_failed"];
     assert_eq!(
         failed["blocks_started"],
@@ -207,10 +166,8 @@ fn storm(margin_ms: u64) {
         first_429(&out)
     );
     assert_eq!(vendor_counter(&stats, "vsax", "blocked"), 0);
+    assert_eq!(failures(&out, ErrorCode::NotFound), [1; 110]);
     assert_eq!(out.failed.len(), jobs);
-    for (_, error, requests) in &out.failed {
-        assert_eq!((error.code(), *requests), (ErrorCode::NotFound, 1));
-    }
     assert_eq!(failed["failures"], jobs as u64);
     for window in failed["windows"].as_array().unwrap() {
         let (peak, limit) = (window["peak"].as_u64(), window["limit"].as_u64());

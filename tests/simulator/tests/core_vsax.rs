@@ -1,138 +1,102 @@
 //! The real core against the simulated Kaseya VSA X: connection tests, full lists (with
 //! $skip and with NextQueryLink past 5,000 results) and resuming from a cursor.
 
+mod common;
 mod host;
 
-use std::time::Duration;
-
+use common::*;
 use host::*;
-use mspkit_core::{Client, ErrorCode, ListOptions};
+use mspkit_core::{ErrorCode, ListOptions};
 
-fn driver() -> Driver {
-    Driver::new(Duration::from_secs(2))
+/// A simulator with `devices` devices, and the full list of them from a client.
+fn devices(devices: usize) -> (Sim, Outcome) {
+    let sim = Sim::start(small(&[("vsax.devices", devices)]));
+    let out = list(
+        vsax(&sim, fast_pacing()),
+        "devices",
+        &ListOptions::default(),
+    );
+    out.assert_complete("Identifier", devices);
+    (sim, out)
+}
+
+/// Lists `devices` devices, stops after page `page`, resumes from its cursor on a new
+/// client, and checks every device came once.
+fn resumed_devices(devices: usize, page: u32) -> (Sim, Outcome) {
+    let sim = Sim::start(small(&[("vsax.devices", devices)]));
+    let (first, second) = (vsax(&sim, fast_pacing()), vsax(&sim, fast_pacing()));
+    let (part, rest) = resume(first, second, "devices", &ListOptions::default(), page);
+    assert_resumed(&part, &rest, "Identifier", devices);
+    (sim, rest)
+}
+
+fn device_requests(sim: &Sim, field: &str) -> u64 {
+    counter(&sim.stats(), "vsax GET devices", field)
 }
 
 #[test]
 fn connection_test_reports_the_organization_count() {
-    let sim = start(config(&[("vsax.organizations", 7)], &[], &[]));
-    let mut client = vsax(&sim, fast_pacing());
-    client.start_test_connection();
-    let out = driver().run(&mut client);
-    let report = out.report();
-    assert!(report.ok, "{report:?}");
-    assert_eq!(report.organization_count, Some(7));
-    assert_eq!(report.message, "Connected to Kaseya VSA X: 7 organizations");
-    assert_eq!(report.requests_made, 1);
-    assert_eq!(
-        report.base_url.as_deref(),
-        Some(format!("{}/api/v3/", sim.origin()).as_str())
-    );
-    let stats = stats(&sim);
+    let sim = Sim::start(small(&[("vsax.organizations", 7)]));
+    let out = connect(vsax(&sim, fast_pacing()));
+    let message = "Connected to Kaseya VSA X: 7 organizations";
+    assert_eq!(out.connected(), (Some(7), message, 1));
+    let base = format!("{}/api/v3/", sim.origin());
+    assert_eq!(out.report().base_url.as_deref(), Some(base.as_str()));
+    let stats = sim.stats();
     assert_eq!(counter(&stats, "vsax GET organizations", "requests"), 1);
 }
 
 #[test]
 fn a_wrong_secret_fails_unauthorized_after_exactly_one_request() {
-    let sim = start(config(&[], &[], &[]));
-    let c = creds(&sim);
-    let mut client = Client::vsax(
+    let sim = Sim::small();
+    let out = connect(vsax_as(
         &sim.origin(),
-        text(&c, "/vsax/token_id"),
+        sim.cred("vsax", "token_id"),
         "not-the-secret",
-        options(fast_pacing()),
-    )
-    .unwrap();
-    client.start_test_connection();
-    let out = driver().run(&mut client);
+    ));
+    assert_eq!(out.refusal(), (ErrorCode::Unauthorized, 1));
     let report = out.report();
-    assert!(!report.ok);
-    let error = report.error.as_ref().unwrap();
-    assert_eq!(error.code(), ErrorCode::Unauthorized);
-    assert_eq!(error.status(), Some(401));
+    assert_eq!(report.error.as_ref().unwrap().status(), Some(401));
     assert!(!report.message.contains("not-the-secret"));
-    assert_eq!(report.requests_made, 1);
-    let stats = stats(&sim);
+    let stats = sim.stats();
     assert_eq!(vendor_counter(&stats, "vsax", "requests"), 1);
     assert_eq!(counter(&stats, "vsax GET organizations", "status_4xx"), 1);
 }
 
 #[test]
 fn a_limited_token_is_forbidden() {
-    let sim = start(config(&[], &[], &[]));
-    let c = creds(&sim);
-    let mut client = Client::vsax(
+    let sim = Sim::small();
+    let limited = &sim.run.sim.credentials.vsax.limited;
+    let out = connect(vsax_as(
         &sim.origin(),
-        text(&c, "/vsax/limited/token_id"),
-        text(&c, "/vsax/limited/token_secret"),
-        options(fast_pacing()),
-    )
-    .unwrap();
-    client.start_test_connection();
-    let out = driver().run(&mut client);
-    let report = out.report();
-    assert!(!report.ok);
-    assert_eq!(
-        report.error.as_ref().unwrap().code(),
-        ErrorCode::Forbidden,
-        "{report:?}"
-    );
-    assert_eq!(report.requests_made, 1);
-    assert_eq!(vendor_counter(&stats(&sim), "vsax", "requests"), 1);
+        &limited.token_id,
+        &limited.token_secret,
+    ));
+    assert_eq!(out.refusal(), (ErrorCode::Forbidden, 1), "{out:?}");
+    assert_eq!(vendor_counter(&sim.stats(), "vsax", "requests"), 1);
 }
 
 #[test]
 fn wrong_urls_fail_as_transport_and_not_found() {
-    // Nothing listening: a transport failure, retried within the retry policy.
-    let mut client = Client::vsax(&dead_origin(), "id", "secret", options(fast_pacing())).unwrap();
-    client.start_test_connection();
-    let out = driver().run(&mut client);
-    let report = out.report();
-    assert!(!report.ok);
-    assert_eq!(report.error.as_ref().unwrap().code(), ErrorCode::Transport);
-    assert_eq!(report.requests_made, fast_retry().max_attempts);
-
-    // A web server that is not VSA X: 404, not retried.
-    let web = NotFoundServer::start();
-    let mut client = Client::vsax(&web.origin, "id", "secret", options(fast_pacing())).unwrap();
-    client.start_test_connection();
-    let out = driver().run(&mut client);
-    let report = out.report();
-    let error = report.error.as_ref().unwrap();
-    assert_eq!(error.code(), ErrorCode::NotFound);
+    let (_, not_found) = assert_wrong_urls_fail(|origin| vsax_as(origin, "id", "secret"));
+    let error = not_found.report().error.as_ref().unwrap();
     assert_eq!(error.vendor_message(), Some("404 Not Found"));
-    assert_eq!(report.requests_made, 1);
-    assert_eq!(web.hits(), 1);
 }
 
 #[test]
 fn devices_list_pages_by_skip_exactly_once() {
-    let sim = start(config(&[("vsax.devices", 250)], &[], &[]));
-    let mut client = vsax(&sim, fast_pacing());
-    client
-        .start_list("devices", &ListOptions::default())
-        .unwrap();
-    let out = driver().run(&mut client);
-    assert!(out.failed.is_empty(), "{:?}", out.failed);
-    assert_exactly_once(&out.ids("Identifier"), 250);
+    let (sim, out) = devices(250);
     let counts: Vec<usize> = out.pages.iter().map(|p| p.count).collect();
     assert_eq!(counts, [100, 100, 50]);
     assert!(out.pages.iter().all(|p| p.total == Some(250)));
     assert_eq!(out.done, [(1, 3, 250)]);
-    let stats = stats(&sim);
-    assert_eq!(counter(&stats, "vsax GET devices", "requests"), 3);
-    assert_eq!(counter(&stats, "vsax GET devices", "status_2xx"), 3);
+    assert_eq!(device_requests(&sim, "requests"), 3);
+    assert_eq!(device_requests(&sim, "status_2xx"), 3);
 }
 
 #[test]
 fn a_list_over_5000_follows_next_query_link() {
-    let sim = start(config(&[("vsax.devices", 5200)], &[], &[]));
-    let mut client = vsax(&sim, fast_pacing());
-    client
-        .start_list("devices", &ListOptions::default())
-        .unwrap();
-    let out = driver().run(&mut client);
-    assert!(out.failed.is_empty(), "{:?}", out.failed);
-    assert_exactly_once(&out.ids("Identifier"), 5200);
+    let (sim, out) = devices(5200);
     assert_eq!(out.pages.len(), 52);
     assert!(
         out.exchanges[1..]
@@ -140,40 +104,17 @@ fn a_list_over_5000_follows_next_query_link() {
             .all(|e| e.url.contains("$skiptoken=")),
         "every page after the first comes from NextQueryLink"
     );
-    let stats = stats(&sim);
-    assert_eq!(counter(&stats, "vsax GET devices", "requests"), 52);
-    assert_eq!(counter(&stats, "vsax GET devices", "status_4xx"), 0);
+    assert_eq!(device_requests(&sim, "requests"), 52);
+    assert_eq!(device_requests(&sim, "status_4xx"), 0);
 }
 
 #[test]
 fn a_cursor_resumes_a_skip_list_after_its_page() {
-    let sim = start(config(&[("vsax.devices", 430)], &[], &[]));
-    let mut first = vsax(&sim, fast_pacing());
-    first
-        .start_list("devices", &ListOptions::default())
-        .unwrap();
-    let part = driver().run_until(
-        &mut first,
-        |e| matches!(e, mspkit_core::Event::Page(p) if p.page_number == 2),
-    );
-    assert!(part.stopped);
-    drop(first);
-    let mut second = vsax(&sim, fast_pacing());
-    let resume = ListOptions {
-        cursor: Some(part.last_cursor()),
-        ..ListOptions::default()
-    };
-    second.start_list("devices", &resume).unwrap();
-    let rest = driver().run(&mut second);
+    let (sim, rest) = resumed_devices(430, 2);
+    let numbers: Vec<u32> = rest.pages.iter().map(|p| p.number).collect();
+    assert_eq!(numbers, [3, 4, 5]);
     assert_eq!(
-        rest.pages.iter().map(|p| p.number).collect::<Vec<_>>(),
-        [3, 4, 5]
-    );
-    let mut all = part.ids("Identifier");
-    all.extend(rest.ids("Identifier"));
-    assert_exactly_once(&all, 430);
-    assert_eq!(
-        counter(&stats(&sim), "vsax GET devices", "requests"),
+        device_requests(&sim, "requests"),
         5,
         "no page fetched twice"
     );
@@ -181,48 +122,20 @@ fn a_cursor_resumes_a_skip_list_after_its_page() {
 
 #[test]
 fn a_cursor_resumes_a_next_query_link_list() {
-    let sim = start(config(&[("vsax.devices", 5200)], &[], &[]));
-    let mut first = vsax(&sim, fast_pacing());
-    first
-        .start_list("devices", &ListOptions::default())
-        .unwrap();
-    let part = driver().run_until(
-        &mut first,
-        |e| matches!(e, mspkit_core::Event::Page(p) if p.page_number == 50),
-    );
-    drop(first);
-    let mut second = vsax(&sim, fast_pacing());
-    let resume = ListOptions {
-        cursor: Some(part.last_cursor()),
-        ..ListOptions::default()
-    };
-    second.start_list("devices", &resume).unwrap();
-    let rest = driver().run(&mut second);
-    assert!(rest.failed.is_empty(), "{:?}", rest.failed);
+    let (sim, rest) = resumed_devices(5200, 50);
     assert_eq!(rest.pages.len(), 2);
     assert!(rest.exchanges[0].url.contains("$skiptoken=5000"));
-    let mut all = part.ids("Identifier");
-    all.extend(rest.ids("Identifier"));
-    assert_exactly_once(&all, 5200);
-    assert_eq!(counter(&stats(&sim), "vsax GET devices", "requests"), 52);
+    assert_eq!(device_requests(&sim, "requests"), 52);
 }
 
 #[test]
 fn the_last_cursor_resumes_to_nothing() {
-    let sim = start(config(&[("vsax.devices", 150)], &[], &[]));
-    let mut client = vsax(&sim, fast_pacing());
-    client
-        .start_list("devices", &ListOptions::default())
-        .unwrap();
-    let out = driver().run(&mut client);
-    assert_exactly_once(&out.ids("Identifier"), 150);
-    let mut again = vsax(&sim, fast_pacing());
+    let (sim, out) = devices(150);
     let resume = ListOptions {
         cursor: Some(out.last_cursor()),
         ..ListOptions::default()
     };
-    again.start_list("devices", &resume).unwrap();
-    let rest = driver().run(&mut again);
+    let rest = list(vsax(&sim, fast_pacing()), "devices", &resume);
     assert!(rest.items.is_empty() && rest.exchanges.is_empty());
     assert_eq!(rest.done.len(), 1);
 }

@@ -2,16 +2,21 @@
 //! counts, nextPageUrl paging (405 for a GET on a POST query's link), the 500 cap, long
 //! GET URLs, ThresholdInformation, the thread limit and the hourly threshold.
 
-mod support;
+mod common;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+use common::{concurrently, config, enc, small, Config, Resp, Sim};
 use serde_json::{json, Value};
-use support::{concurrently, enc, small, FaultRule, Sim};
 
 fn everything() -> Value {
     json!({"filter": [{"op": "gte", "field": "id", "value": 0}]})
+}
+
+/// `POST {entity}/query` for every record, as the full API user.
+fn query_all(sim: &Sim, entity: &str) -> Resp {
+    sim.autotask("POST", &format!("{entity}/query"), Some(&everything()))
 }
 
 /// Every item of a query, following nextPageUrl with POST and the same body.
@@ -40,7 +45,7 @@ fn zone_information_for_known_and_unknown_users() {
     let sim = Sim::small();
     let url = sim.cred("autotask", "zone_discovery_url");
     let user = sim.cred("autotask", "username");
-    let zone = sim.get(&format!("{url}?user={}", enc(&user)), &[]);
+    let zone = sim.get(&format!("{url}?user={}", enc(user)), &[]);
     assert_eq!(zone.status, 200);
     let body = zone.json();
     let zone_url = body["url"].as_str().unwrap();
@@ -48,15 +53,7 @@ fn zone_information_for_known_and_unknown_users() {
     assert_eq!(zone_url, format!("{}/ATServicesRest/", sim.origin()));
     assert!(body["zoneName"].is_string() && body["webUrl"].is_string() && body["ci"].is_i64());
     // V1.0/ appended to the url is where the API lives.
-    let (_, secret, code) = sim.autotask_creds();
-    let through_zone = sim.autotask_as(
-        "GET",
-        &format!("{zone_url}V1.0/ThresholdInformation"),
-        None,
-        &user,
-        &secret,
-        &code,
-    );
+    let through_zone = sim.autotask("GET", &format!("{zone_url}V1.0/ThresholdInformation"), None);
     assert_eq!(through_zone.status, 200);
 
     let unknown = sim.get(&format!("{url}?user=nobody%40example.com"), &[]);
@@ -65,11 +62,11 @@ fn zone_information_for_known_and_unknown_users() {
         unknown.json(),
         json!({"errors": ["Zone information could not be determined"]})
     );
-    assert_eq!(sim.get(&url, &[]).status, 500, "no user at all");
+    assert_eq!(sim.get(url, &[]).status, 500, "no user at all");
 
     let v2 = url.replace("/V1.0/", "/V2.0/");
     assert_eq!(
-        sim.get(&format!("{v2}?user={}", enc(&user)), &[]).status,
+        sim.get(&format!("{v2}?user={}", enc(user)), &[]).status,
         404
     );
 }
@@ -78,71 +75,50 @@ fn zone_information_for_known_and_unknown_users() {
 fn header_auth_errors_use_the_vendors_statuses() {
     let sim = Sim::small();
     let (user, secret, code) = sim.autotask_creds();
-    let query = everything();
-    let ok = sim.autotask_as(
-        "POST",
-        "Companies/query",
-        Some(&query),
-        &user,
-        &secret,
-        &code,
-    );
-    assert_eq!(ok.status, 200);
-
-    let wrong = sim.autotask_as(
-        "POST",
-        "Companies/query",
-        Some(&query),
-        &user,
-        "nope",
-        &code,
-    );
-    assert_eq!(wrong.status, 401, "wrong secret with a valid user");
-    let nobody = sim.autotask_as(
-        "POST",
-        "Companies/query",
-        Some(&query),
-        "nobody@example.com",
-        &secret,
-        &code,
-    );
-    assert_eq!(nobody.status, 401);
-
-    let bad_code = sim.autotask_as(
-        "POST",
-        "Companies/query",
-        Some(&query),
-        &user,
-        &secret,
-        "XYZ",
-    );
-    assert_eq!(bad_code.status, 500);
-    assert_eq!(
-        bad_code.json(),
-        json!({"errors": ["IntegrationCode is invalid."]})
-    );
-
     let limited = &sim.run.sim.credentials.autotask.limited;
-    let denied = sim.autotask_as(
-        "POST",
-        "Companies/query",
-        Some(&query),
-        &limited.username,
-        &limited.secret,
-        &code,
-    );
-    assert_eq!(denied.status, 500);
-    let message = denied.json()["errors"][0].as_str().unwrap().to_string();
-    assert!(message.contains("adequate permissions"), "{message}");
-    let allowed = sim.autotask_as(
-        "POST",
-        "Contacts/query",
-        Some(&query),
-        &limited.username,
-        &limited.secret,
-        &code,
-    );
-    assert_eq!(allowed.status, 200);
+    let limited = (limited.username.as_str(), limited.secret.as_str(), code);
+    let denied = "The logged in Resource does not have the adequate permissions to query the \
+                  Companies entity.";
+    // (what is wrong, the headers, the entity, the status, the one error for a 500)
+    for (why, creds, entity, status, error) in [
+        ("nothing", (user, secret, code), "Companies", 200, ""),
+        (
+            "wrong secret with a valid user",
+            (user, "nope", code),
+            "Companies",
+            401,
+            "",
+        ),
+        (
+            "unknown user",
+            ("nobody@example.com", secret, code),
+            "Companies",
+            401,
+            "",
+        ),
+        (
+            "bad integration code",
+            (user, secret, "XYZ"),
+            "Companies",
+            500,
+            "IntegrationCode is invalid.",
+        ),
+        (
+            "limited user on Companies",
+            limited,
+            "Companies",
+            500,
+            denied,
+        ),
+        ("limited user on Contacts", limited, "Contacts", 200, ""),
+    ] {
+        let path = format!("{entity}/query");
+        let resp = sim.autotask_as(creds, "POST", &path, Some(&everything()));
+        assert_eq!(resp.status, status, "{why}");
+        if status == 500 {
+            assert_eq!(resp.json(), json!({"errors": [error]}), "{why}");
+        }
+    }
 }
 
 #[test]
@@ -334,26 +310,19 @@ fn a_get_url_longer_than_2048_characters_is_404() {
 
 #[test]
 fn threshold_information_counts_requests() {
-    let mut config = small(&[]);
-    config.limits.set("autotask.hourly", "250/1h").unwrap();
-    let sim = Sim::start(config);
+    let sim = Sim::start(config(&[], &[("autotask.hourly", "250/1h")], &[]));
     for _ in 0..3 {
-        assert_eq!(
-            sim.autotask("POST", "Companies/query", Some(&everything()))
-                .status,
-            200
-        );
+        assert_eq!(query_all(&sim, "Companies").status, 200);
     }
     // Refused requests (401) and zone discovery do not count.
     let (user, _, code) = sim.autotask_creds();
-    sim.autotask_as(
+    let refused = sim.autotask_as(
+        (user, "x", code),
         "POST",
         "Companies/query",
         Some(&everything()),
-        &user,
-        "x",
-        &code,
     );
+    assert_eq!(refused.status, 401);
     let resp = sim.autotask("GET", "ThresholdInformation", None);
     assert_eq!(resp.status, 200);
     assert_eq!(
@@ -372,21 +341,15 @@ fn threshold_information_counts_requests() {
 
 #[test]
 fn a_fourth_concurrent_request_on_one_entity_gets_the_thread_threshold_429() {
-    let mut config = small(&[]);
-    config.faults.push(
-        FaultRule::parse(
-            r#"{"vendor":"autotask","path":"Companies","kind":"slow","delay_ms":300}"#,
-        )
-        .unwrap(),
-    );
-    let sim = Sim::start(config);
+    let slow = r#"{"vendor":"autotask","path":"Companies","kind":"slow","delay_ms":300}"#;
+    let sim = Sim::start(config(&[], &[], &[slow]));
     let results = concurrently(5, |i| {
         if i < 4 {
-            sim.autotask("POST", "Companies/query", Some(&everything()))
+            query_all(&sim, "Companies")
         } else {
             // Another entity, started at the same time, is unaffected.
             std::thread::sleep(Duration::from_millis(50));
-            sim.autotask("POST", "Contacts/query", Some(&everything()))
+            query_all(&sim, "Contacts")
         }
     });
     let statuses: Vec<u16> = results[..4].iter().map(|r| r.status).collect();
@@ -414,23 +377,19 @@ fn a_fourth_concurrent_request_on_one_entity_gets_the_thread_threshold_429() {
     );
 
     // Once they are done, the entity takes requests again.
-    assert_eq!(
-        sim.autotask("POST", "Companies/query", Some(&everything()))
-            .status,
-        200
-    );
+    assert_eq!(query_all(&sim, "Companies").status, 200);
 }
 
 #[test]
 fn the_hourly_threshold_refuses_past_it_and_slows_down_near_it() {
-    let mut config = small(&[]);
-    config.limits.set("autotask.hourly", "4/1h").unwrap();
     // Added latency: +0.5 s past 50%, +1 s past 75%, divided by the time scale.
-    config.time_scale = 5.0;
-    let sim = Sim::start(config);
+    let sim = Sim::start(Config {
+        time_scale: 5.0,
+        ..config(&[], &[("autotask.hourly", "4/1h")], &[])
+    });
     let timed = || {
         let started = Instant::now();
-        let resp = sim.autotask("POST", "Companies/query", Some(&everything()));
+        let resp = query_all(&sim, "Companies");
         (resp, started.elapsed())
     };
     let (first, _) = timed();
@@ -445,37 +404,25 @@ fn the_hourly_threshold_refuses_past_it_and_slows_down_near_it() {
         sim.autotask("GET", "ThresholdInformation", None).status,
         200
     );
-    let past = sim.autotask("POST", "Companies/query", Some(&everything()));
+    let past = query_all(&sim, "Companies");
     assert_eq!(past.status, 429);
     let message = past.json()["errors"][0].as_str().unwrap().to_string();
     assert!(message.contains("threshold"), "{message}");
     // The whole tenant is refused, every entity.
-    assert_eq!(
-        sim.autotask("POST", "Tickets/query", Some(&everything()))
-            .status,
-        429
-    );
+    assert_eq!(query_all(&sim, "Tickets").status, 429);
     assert_eq!(sim.stats()["limits"]["autotask.hourly"]["rejected"], 2);
 
-    let mut quiet = small(&[]);
-    quiet.limits.set("autotask.hourly", "2/1h").unwrap();
-    quiet.autotask_latency = false;
-    let sim = Sim::start(quiet);
+    let sim = Sim::start(Config {
+        autotask_latency: false,
+        ..config(&[], &[("autotask.hourly", "2/1h")], &[])
+    });
     let started = Instant::now();
     for _ in 0..2 {
-        assert_eq!(
-            sim.autotask("POST", "Companies/query", Some(&everything()))
-                .status,
-            200
-        );
+        assert_eq!(query_all(&sim, "Companies").status, 200);
     }
     assert!(
         started.elapsed() < Duration::from_millis(450),
         "no latency when off"
     );
-    assert_eq!(
-        sim.autotask("POST", "Companies/query", Some(&everything()))
-            .status,
-        429
-    );
+    assert_eq!(query_all(&sim, "Companies").status, 429);
 }

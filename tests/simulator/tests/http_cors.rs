@@ -1,13 +1,13 @@
 //! CORS for the browser demo: loopback origins are echoed (with Retry-After and Date
 //! exposed), preflights answered, other origins get nothing.
 
-mod support;
+mod common;
 
-use support::{small, FaultRule, Sim};
+use common::{config, Resp, Sim};
 
 const LOOPBACK: &str = "http://127.0.0.1:5555";
 
-fn exposed(resp: &support::Resp) -> Vec<String> {
+fn exposed(resp: &Resp) -> Vec<String> {
     resp.header("access-control-expose-headers")
         .unwrap_or("")
         .split(',')
@@ -17,12 +17,8 @@ fn exposed(resp: &support::Resp) -> Vec<String> {
 
 #[test]
 fn a_loopback_origin_is_echoed_with_retry_after_and_date_exposed() {
-    let mut config = small(&[]);
-    config.faults.push(
-        FaultRule::parse(r#"{"vendor":"vsax","path":"sites","kind":"rate_limit","seconds":5}"#)
-            .unwrap(),
-    );
-    let sim = Sim::start(config);
+    let rule = r#"{"vendor":"vsax","path":"sites","kind":"rate_limit","seconds":5}"#;
+    let sim = Sim::start(config(&[], &[], &[rule]));
     let auth = sim.vsax_basic();
     let ok = sim.get(
         "/api/v3/devices",
@@ -150,9 +146,10 @@ fn other_origins_get_no_cors_headers() {
 
 #[test]
 fn no_cors_turns_it_off() {
-    let mut config = small(&[]);
-    config.cors = false;
-    let sim = Sim::start(config);
+    let sim = Sim::start(common::Config {
+        cors: false,
+        ..common::small(&[])
+    });
     let resp = sim.get("/_sim/ping", &[("Origin", LOOPBACK)]);
     assert_eq!(resp.header("access-control-allow-origin"), None);
     let preflight = sim.send(

@@ -2,22 +2,45 @@
 //! rule selects (vendor, path, method), when it fires (at, every, seeded rate, limit), and
 //! the `faults` counter.
 
-mod support;
+mod common;
 
 use std::io::ErrorKind;
 use std::time::{Duration, Instant, SystemTime};
 
+use common::{config, split_raw, Config, Failure, Sim};
 use serde_json::{json, Value};
-use support::{small, split_raw, FaultRule, Sim};
 
 fn with_faults(rules: &[Value]) -> Sim {
-    let mut config = small(&[]);
-    for rule in rules {
-        config
-            .faults
-            .push(FaultRule::parse(&rule.to_string()).expect("a valid rule"));
-    }
-    Sim::start(config)
+    let rules: Vec<String> = rules.iter().map(Value::to_string).collect();
+    let rules: Vec<&str> = rules.iter().map(String::as_str).collect();
+    Sim::start(config(&[], &[], &rules))
+}
+
+/// Sends `request` on a raw connection; checks the 200 response's body stops at half its
+/// Content-Length, and returns that length.
+fn assert_cut_in_half(sim: &Sim, request: &str) -> usize {
+    let (bytes, _) = sim.raw(request);
+    let (status, headers, body) = split_raw(&bytes);
+    assert_eq!(status, 200);
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map(|(_, v)| v.parse().unwrap())
+        .expect("a Content-Length");
+    assert_eq!(
+        body.len(),
+        length / 2,
+        "half the promised bytes, then the close"
+    );
+    length
+}
+
+/// `GET /api/v3/devices` with the full token, which must fail on the wire.
+fn vsax_devices_failure(sim: &Sim) -> Failure {
+    let auth = sim.vsax_basic();
+    let headers = [("Authorization", auth.as_str())];
+    let result = sim.try_send("GET", "/api/v3/devices", &headers, None);
+    result.expect_err("the client sees a failure, not a response")
 }
 
 #[test]
@@ -69,8 +92,7 @@ fn status_faults_come_with_json_html_text_or_empty_bodies() {
     assert_eq!(vsa9.json()["ResponseCode"], 500);
     assert_eq!(sim.vsa9(&token, "system/machinegroups").status, 200);
 
-    let auth = sim.warehouse_basic();
-    let warehouse = sim.get("/api/odata/1.0/Agents", &[("Authorization", auth.as_str())]);
+    let warehouse = sim.warehouse("/api/odata/1.0/Agents", &[]);
     assert_eq!(warehouse.status, 502);
     assert!(warehouse.json()["error"]["message"].is_string());
 }
@@ -106,12 +128,11 @@ fn rate_limit_faults_send_retry_after_in_seconds_as_a_date_or_not_at_all() {
     assert_eq!(none.header("retry-after"), None);
 
     // Seconds are simulated: time scale 10 turns 30 into 3.
-    let mut config = small(&[]);
-    config.time_scale = 10.0;
-    config.faults.push(
-        FaultRule::parse(r#"{"kind":"rate_limit","seconds":30,"vendor":"autotask"}"#).unwrap(),
-    );
-    let scaled = Sim::start(config);
+    let rule = r#"{"kind":"rate_limit","seconds":30,"vendor":"autotask"}"#;
+    let scaled = Sim::start(Config {
+        time_scale: 10.0,
+        ..config(&[], &[], &[rule])
+    });
     let resp = scaled.autotask("GET", "ThresholdInformation", None);
     assert_eq!(resp.status, 429);
     assert_eq!(resp.header("retry-after"), Some("3"));
@@ -144,40 +165,16 @@ fn truncate_connection_closes_short_of_the_content_length() {
         "GET /api/v3/devices HTTP/1.1\r\nHost: {}\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n",
         sim.run.addr
     );
-    let (bytes, _) = sim.raw(&request);
-    let (status, headers, body) = split_raw(&bytes);
-    assert_eq!(status, 200);
-    let length: usize = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .map(|(_, v)| v.parse().unwrap())
-        .expect("a Content-Length");
-    assert!(length > 100);
-    assert_eq!(
-        body.len(),
-        length / 2,
-        "half the promised bytes, then the close"
-    );
+    assert!(assert_cut_in_half(&sim, &request) > 100);
 
     // An HTTP client reports it as a failure, not a response.
-    let err = sim
-        .try_send(
-            "GET",
-            "/api/v3/devices",
-            &[("Authorization", auth.as_str())],
-            None,
-        )
-        .expect_err("a cut body is an error");
-    assert!(!err.0.is_empty());
+    assert!(!vsax_devices_failure(&sim).to_string().is_empty());
     let stats = sim.endpoint("vsax GET devices");
     assert_eq!(stats["faults"], 2);
 
     // A large page (500 companies) is cut just the same.
-    let mut config = small(&[("autotask.companies", 500)]);
-    config.faults.push(
-        FaultRule::parse(r#"{"vendor":"autotask","kind":"truncate","connection":true}"#).unwrap(),
-    );
-    let sim = Sim::start(config);
+    let rule = r#"{"vendor":"autotask","kind":"truncate","connection":true}"#;
+    let sim = Sim::start(config(&[("autotask.companies", 500)], &[], &[rule]));
     let (user, secret, code) = sim.autotask_creds();
     let body = r#"{"filter":[{"op":"gte","field":"id","value":0}]}"#;
     let request = format!(
@@ -187,16 +184,8 @@ fn truncate_connection_closes_short_of_the_content_length() {
         sim.run.addr,
         body.len()
     );
-    let (bytes, _) = sim.raw(&request);
-    let (status, headers, body) = split_raw(&bytes);
-    assert_eq!(status, 200);
-    let length: usize = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .map(|(_, v)| v.parse().unwrap())
-        .unwrap();
+    let length = assert_cut_in_half(&sim, &request);
     assert!(length > 50_000, "{length}");
-    assert_eq!(body.len(), length / 2);
 }
 
 #[test]
@@ -232,15 +221,7 @@ fn reset_drops_the_connection_without_a_response() {
     let kind = error.map(|e| e.kind());
     assert_eq!(kind, Some(ErrorKind::ConnectionReset), "a TCP reset");
 
-    let err = sim
-        .try_send(
-            "GET",
-            "/api/v3/devices",
-            &[("Authorization", auth.as_str())],
-            None,
-        )
-        .expect_err("the client sees a connection error");
-    assert!(!err.0.is_empty());
+    assert!(!vsax_devices_failure(&sim).to_string().is_empty());
     assert_eq!(
         sim.vsax("devices").status,
         200,
@@ -255,16 +236,15 @@ fn reset_drops_the_connection_without_a_response() {
 
 #[test]
 fn foreign_next_link_points_every_vendor_s_next_link_at_another_origin() {
-    let mut config = small(&[]);
-    config.warehouse_page_size = 5;
-    for rule in [
+    let rules = [
         r#"{"vendor":"vsax","path":"devices","kind":"foreign_next_link"}"#,
         r#"{"vendor":"warehouse","kind":"foreign_next_link"}"#,
         r#"{"vendor":"autotask","kind":"foreign_next_link","origin":"http://other.example.invalid:8080"}"#,
-    ] {
-        config.faults.push(FaultRule::parse(rule).unwrap());
-    }
-    let sim = Sim::start(config);
+    ];
+    let sim = Sim::start(Config {
+        warehouse_page_size: 5,
+        ..config(&[], &[], &rules)
+    });
     // VSA X: the page had no link (20 devices); the fault adds one.
     let page = sim.vsax("devices?$top=5").json();
     let link = page["Meta"]["NextQueryLink"].as_str().unwrap();
@@ -278,10 +258,7 @@ fn foreign_next_link_points_every_vendor_s_next_link_at_another_origin() {
         "the data is real"
     );
 
-    let auth = sim.warehouse_basic();
-    let page = sim
-        .get("/api/odata/1.0/Agents", &[("Authorization", auth.as_str())])
-        .json();
+    let page = sim.warehouse("/api/odata/1.0/Agents", &[]).json();
     let link = page["@odata.nextLink"].as_str().unwrap();
     assert!(
         link.starts_with("https://evil.example.invalid/api/odata/1.0/Agents?"),
@@ -337,6 +314,15 @@ fn statuses(sim: &Sim, n: usize) -> Vec<u16> {
     (0..n).map(|_| sim.vsax("devices").status).collect()
 }
 
+/// Which of the next `n` device requests get a 503.
+fn positions_of_503(sim: &Sim, n: usize) -> Vec<usize> {
+    let statuses = statuses(sim, n).into_iter().enumerate();
+    statuses
+        .filter(|(_, s)| *s == 503)
+        .map(|(i, _)| i)
+        .collect()
+}
+
 #[test]
 fn at_every_and_limit_script_the_positions() {
     let at =
@@ -369,30 +355,17 @@ fn at_every_and_limit_script_the_positions() {
 #[test]
 fn a_seeded_rate_fires_at_the_same_positions_every_run() {
     let run = |seed: u64| {
-        let mut config = small(&[]);
-        config.seed = seed;
-        config.faults.push(
-            FaultRule::parse(r#"{"path":"devices","kind":"status","status":503,"rate":0.3}"#)
-                .unwrap(),
-        );
-        let sim = Sim::start(config);
-        let positions: Vec<usize> = statuses(&sim, 40)
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s == 503)
-            .map(|(i, _)| i)
-            .collect();
+        let rule = r#"{"path":"devices","kind":"status","status":503,"rate":0.3}"#;
+        let sim = Sim::start(Config {
+            seed,
+            ..config(&[], &[], &[rule])
+        });
+        let positions = positions_of_503(&sim, 40);
         let counted = sim.endpoint("vsax GET devices")["faults"].as_u64().unwrap();
         assert_eq!(counted as usize, positions.len());
         // A reset starts the sequence again.
         sim.reset(&json!({}));
-        let again: Vec<usize> = statuses(&sim, 40)
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s == 503)
-            .map(|(i, _)| i)
-            .collect();
-        assert_eq!(again, positions, "after a reset");
+        assert_eq!(positions_of_503(&sim, 40), positions, "after a reset");
         positions
     };
     let first = run(7);

@@ -1,23 +1,21 @@
 //! VSA X limits over HTTP: sliding windows per endpoint class, Notify's five windows at
 //! once, the per-IP failed-request blocks, and `time_scale` shrinking all of them.
 
-mod support;
+mod common;
 
 use std::time::Duration;
 
+use common::{basic, config, Config, Resp, Sim};
 use serde_json::json;
-use support::{small, Sim};
 
 fn with_limits(time_scale: f64, limits: &[(&str, &str)]) -> Sim {
-    let mut config = small(&[]);
-    config.time_scale = time_scale;
-    for (name, spec) in limits {
-        config.limits.set(name, spec).expect("a valid limit");
-    }
-    Sim::start(config)
+    Sim::start(Config {
+        time_scale,
+        ..config(&[], limits, &[])
+    })
 }
 
-fn retry_after(resp: &support::Resp) -> u64 {
+fn retry_after(resp: &Resp) -> u64 {
     resp.header("retry-after")
         .unwrap_or_else(|| panic!("a {} without Retry-After", resp.status))
         .parse()
@@ -183,7 +181,7 @@ fn failed_requests_block_the_ip_then_let_it_back() {
 #[test]
 fn the_documented_failed_request_limit_blocks_for_a_minute() {
     let sim = Sim::small();
-    let wrong = support::basic(&sim.cred("vsax", "token_id"), "wrong-secret");
+    let wrong = basic(sim.cred("vsax", "token_id"), "wrong-secret");
     // 401s and 403s are failed requests too.
     for i in 0..29 {
         let resp = sim.get("/api/v3/devices", &[("Authorization", wrong.as_str())]);

@@ -1,10 +1,10 @@
 //! Odd and hostile inputs: every one gets an HTTP answer (no handler panic, no dropped
 //! connection), and a client error is a 4xx (or Autotask's 500 for client mistakes).
 
-mod support;
+mod common;
 
+use common::{basic, enc, Sim};
 use serde_json::json;
-use support::{basic, enc, Sim};
 
 #[test]
 fn odd_query_parameters_get_answers_not_dropped_connections() {

@@ -2,15 +2,15 @@
 //! Bearer sessions that expire (HTTP 200 with ResponseCode 401), /authx, the
 //! TotalRecords/Result envelope, the 100 cap and Int32 filter literals.
 
-mod support;
+mod common;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
+use common::{basic, enc, small, Sim};
 use serde_json::{json, Value};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use support::{basic, enc, small, Sim};
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -82,7 +82,7 @@ fn auth_with_a_pat_returns_a_session() {
     // The user name is case-insensitive, as a VSA logon.
     let upper = basic(
         &sim.cred("vsa9", "username").to_uppercase(),
-        &sim.cred("vsa9", "token"),
+        sim.cred("vsa9", "token"),
     );
     assert_eq!(
         sim.get("/api/v1.0/auth", &[("Authorization", upper.as_str())])
@@ -95,19 +95,19 @@ fn auth_with_a_pat_returns_a_session() {
 fn legacy_password_payload_logs_on_and_a_wrong_one_is_401() {
     let sim = Sim::small();
     let (user, password) = (sim.cred("vsa9", "username"), sim.cred("vsa9", "password"));
-    let auth = legacy_payload(&user, &password, 48_213_977);
+    let auth = legacy_payload(user, password, 48_213_977);
     let resp = sim.get("/api/v1.0/auth", &[("Authorization", auth.as_str())]);
     assert_eq!(resp.status, 200, "{}", resp.text());
     let token = resp.json()["Result"]["Token"].as_str().unwrap().to_string();
     assert_eq!(sim.vsa9(&token, "system/orgs").status, 200);
 
     for wrong in [
-        legacy_payload(&user, "not-the-password", 48_213_977),
-        legacy_payload("someone.else", &password, 1),
-        basic(&user, "not-the-token"),
-        basic("unknown", &sim.cred("vsa9", "token")),
+        legacy_payload(user, "not-the-password", 48_213_977),
+        legacy_payload("someone.else", password, 1),
+        basic(user, "not-the-token"),
+        basic("unknown", sim.cred("vsa9", "token")),
         // The password is not a PAT.
-        basic(&user, &password),
+        basic(user, password),
         // The Data Warehouse token is not a REST token.
         sim.warehouse_basic(),
         "Bearer nothing".to_string(),

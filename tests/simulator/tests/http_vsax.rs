@@ -1,12 +1,12 @@
 //! Kaseya VSA X over HTTP: token auth, the Data/Meta envelope, OData paging and filters,
 //! NextQueryLink above 5,000 results, notifications' two date forms, Notify validation.
 
-mod support;
+mod common;
 
 use std::collections::HashSet;
 
+use common::{basic, enc, small, Sim};
 use serde_json::{json, Value};
-use support::{basic, enc, small, Sim};
 
 #[test]
 fn basic_auth_accepts_the_token_and_refuses_a_wrong_secret_with_the_envelope() {
@@ -17,7 +17,7 @@ fn basic_auth_accepts_the_token_and_refuses_a_wrong_secret_with_the_envelope() {
         .header("content-type")
         .is_some_and(|c| c.starts_with("application/json")));
 
-    let wrong = basic(&sim.cred("vsax", "token_id"), "not-the-secret");
+    let wrong = basic(sim.cred("vsax", "token_id"), "not-the-secret");
     for auth in [wrong.as_str(), "Basic !!!", "Bearer abc"] {
         let resp = sim.get("/api/v3/organizations", &[("Authorization", auth)]);
         assert_eq!(resp.status, 401, "{auth}");

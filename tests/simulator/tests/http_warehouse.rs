@@ -1,30 +1,27 @@
 //! The VSA 9 Data Warehouse (OData v4) over HTTP: Basic with the Data Warehouse token,
 //! server-driven pages, `Prefer: odata.maxpagesize`, `@odata.nextLink`, `$count`, `$select`.
 
-mod support;
+mod common;
 
 use std::collections::HashSet;
 
+use common::{basic, enc, small, Config, Sim};
 use serde_json::Value;
-use support::{basic, enc, small, Sim};
 
 fn warehouse(page_size: usize, agents: usize) -> Sim {
-    let mut config = small(&[("vsa9.agents", agents)]);
-    config.warehouse_page_size = page_size;
-    Sim::start(config)
+    Sim::start(Config {
+        warehouse_page_size: page_size,
+        ..small(&[("vsa9.agents", agents)])
+    })
 }
 
 /// Follows @odata.nextLink from `path`; returns every page's body.
 fn read_all(sim: &Sim, path: &str, prefer: Option<&str>) -> Vec<Value> {
-    let auth = sim.warehouse_basic();
-    let mut headers = vec![("Authorization", auth.as_str())];
-    if let Some(p) = prefer {
-        headers.push(("Prefer", p));
-    }
+    let prefer: Vec<(&str, &str)> = prefer.map(|p| ("Prefer", p)).into_iter().collect();
     let mut pages = Vec::new();
     let mut next = path.to_string();
     loop {
-        let resp = sim.get(&next, &headers);
+        let resp = sim.warehouse(&next, &prefer);
         assert_eq!(resp.status, 200, "{next}: {}", resp.text());
         let body = resp.json();
         let link = body["@odata.nextLink"].as_str().map(str::to_string);
@@ -180,8 +177,8 @@ fn wrong_token_is_401_and_a_rest_only_user_is_403() {
     let sim = warehouse(8, 20);
     let user = sim.cred("vsa9", "username");
     for wrong in [
-        basic(&user, "wrong-token"),
-        basic("someone.else", &sim.cred("vsa9", "warehouse_token")),
+        basic(user, "wrong-token"),
+        basic("someone.else", sim.cred("vsa9", "warehouse_token")),
         "Bearer x".to_string(),
     ] {
         let resp = sim.get(

@@ -1,7 +1,7 @@
 //! The host side of the end-to-end tests: the real mspkit core drives a real simulator
-//! over HTTP on loopback. A short loop over `Client::poll` sends each request with ureq,
-//! sleeps on the real clock, and records what happened: pages, items, failures,
-//! connection reports and every exchange on the wire.
+//! (see `common`) over HTTP on loopback. A short loop over `Client::poll` sends each
+//! request with ureq, sleeps on the real clock, and records what happened: pages, items,
+//! failures, connection reports and every exchange on the wire.
 
 // Each test file compiles this module on its own, and none uses all of it.
 #![allow(dead_code)]
@@ -14,13 +14,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use mspkit_core::{
-    Action, Client, ClientOptions, ConnectionReport, EndpointClass, Error, Event, JobId,
-    PacingOptions, RateWindow, Request, RetryPolicy, TransportErrorKind, Vsa9Auth,
+    Action, Client, ClientOptions, ConnectionReport, EndpointClass, Error, ErrorCode, Event, JobId,
+    ListOptions, PacingOptions, RateWindow, Request, RetryPolicy, TransportErrorKind, Vsa9Auth,
 };
-use mspkit_sim::data::Counts;
-use mspkit_sim::faults::FaultRule;
-use mspkit_sim::{Config, Running};
 use serde_json::Value;
+
+use crate::common::{agent, exchange, Failure, Resp, Sim};
 
 /// The host's clock: Unix milliseconds.
 pub fn now_ms() -> u64 {
@@ -87,6 +86,15 @@ impl Outcome {
         &self.reports[0]
     }
 
+    /// The only connection report, which must be a success: (organisation count, message,
+    /// requests made).
+    pub fn connected(&self) -> (Option<u64>, &str, u32) {
+        let report = self.report();
+        assert!(report.ok, "{report:?}");
+        let count = report.organization_count;
+        (count, report.message.as_str(), report.requests_made)
+    }
+
     /// The only failure.
     pub fn failure(&self) -> &(JobId, Error, u32) {
         assert_eq!(self.failed.len(), 1, "one failure: {self:#?}");
@@ -123,6 +131,19 @@ impl Outcome {
     pub fn ids(&self, field: &str) -> Vec<String> {
         ids(&self.items, field)
     }
+
+    /// The only connection report's error code and requests made (panics if it passed).
+    pub fn refusal(&self) -> (ErrorCode, u32) {
+        let report = self.report();
+        let error = report.error.as_ref().expect("the connection test failed");
+        (error.code(), report.requests_made)
+    }
+
+    /// No job failed, and the items' `field` values are `expected` many, none twice.
+    pub fn assert_complete(&self, field: &str, expected: usize) {
+        assert!(self.failed.is_empty(), "{:?}", self.failed);
+        assert_exactly_once(&self.ids(field), expected);
+    }
 }
 
 /// `field` of every item as text (numbers and strings alike); panics on a missing id.
@@ -149,9 +170,6 @@ pub fn assert_exactly_once(ids: &[String], expected: usize) {
     assert_eq!(ids.len(), expected, "item count");
 }
 
-/// A response: status, headers, body.
-type Answer = (u16, Vec<(String, String)>, Vec<u8>);
-
 /// The host: an HTTP client with a timeout, and a safety deadline per run.
 pub struct Driver {
     agent: ureq::Agent,
@@ -159,19 +177,16 @@ pub struct Driver {
     pub deadline: Duration,
 }
 
+/// The driver most tests use: requests time out after 2 s.
+pub fn driver() -> Driver {
+    Driver::new(Duration::from_secs(2))
+}
+
 impl Driver {
     /// A driver whose requests time out after `timeout`.
     pub fn new(timeout: Duration) -> Driver {
-        let agent = ureq::AgentBuilder::new()
-            .timeout(timeout)
-            // A fresh connection per request: ureq silently repeats a request that fails
-            // on a reused connection, which would hide resets and cuts from the core.
-            .max_idle_connections(0)
-            .max_idle_connections_per_host(0)
-            .redirects(0)
-            .build();
         Driver {
-            agent,
+            agent: agent(timeout),
             deadline: Duration::from_secs(40),
         }
     }
@@ -210,7 +225,11 @@ impl Driver {
                         transport: None,
                     };
                     match result {
-                        Ok((status, headers, body)) => {
+                        Ok(Resp {
+                            status,
+                            headers,
+                            body,
+                        }) => {
                             exchange.status = Some(status);
                             client
                                 .handle_response(request.id, status, &headers, &body, answered)
@@ -237,7 +256,7 @@ impl Driver {
                                 total: page.total,
                                 cursor: page.cursor.clone(),
                             });
-                            out.items.extend(page.items);
+                            out.items.extend(page.items.to_values());
                         }
                         Event::Done {
                             job,
@@ -263,39 +282,27 @@ impl Driver {
     }
 
     /// Sends exactly what the core asked for.
-    fn perform(&self, request: &Request) -> Result<Answer, (TransportErrorKind, String)> {
-        let mut call = self.agent.request(request.method.as_str(), &request.url);
-        for (name, value) in &request.headers {
-            call = call.set(name, value);
-        }
-        let result = match &request.body {
-            Some(body) => call.send_string(body),
-            None => call.call(),
-        };
-        let response = match result {
-            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-            Err(ureq::Error::Transport(transport)) => {
-                let kind = transport_kind(&transport);
-                return Err((kind, transport.to_string()));
-            }
-        };
-        let status = response.status();
-        let headers: Vec<(String, String)> = response
-            .headers_names()
-            .into_iter()
-            .flat_map(|name| {
-                response
-                    .all(&name)
-                    .into_iter()
-                    .map(|v| (name.clone(), v.to_string()))
-                    .collect::<Vec<_>>()
-            })
+    fn perform(&self, request: &Request) -> Result<Resp, (TransportErrorKind, String)> {
+        let headers: Vec<(&str, &str)> = request
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
-        let mut body = Vec::new();
-        match response.into_reader().read_to_end(&mut body) {
-            Ok(_) => Ok((status, headers, body)),
-            Err(e) => Err((io_kind(&e), format!("reading the body: {e}"))),
-        }
+        let body = request.body.as_deref().map(str::as_bytes);
+        exchange(
+            &self.agent,
+            request.method.as_str(),
+            &request.url,
+            &headers,
+            body,
+        )
+        .map_err(|failure| {
+            let kind = match &failure {
+                Failure::Transport(transport) => transport_kind(transport),
+                Failure::Body(e) => io_kind(e),
+            };
+            (kind, failure.to_string())
+        })
     }
 }
 
@@ -322,84 +329,55 @@ fn io_kind(e: &std::io::Error) -> TransportErrorKind {
     }
 }
 
-// --- simulators ------------------------------------------------------------------------
+/// List options asking for pages of `size`.
+pub fn pages_of(size: u32) -> ListOptions {
+    ListOptions {
+        page_size: Some(size),
+        ..ListOptions::default()
+    }
+}
 
-/// A simulator config: the "small" data set with `counts` on top, `limits` and `faults`
-/// (JSON rules) applied, no Autotask latency unless a test asks for it.
-pub fn config(counts: &[(&str, usize)], limits: &[(&str, &str)], faults: &[&str]) -> Config {
-    let mut config = Config {
-        counts: Counts::preset("small").expect("small preset"),
-        autotask_latency: false,
-        watch_stdin: false,
-        ..Config::default()
+/// Runs a connection test to the end.
+pub fn connect(mut client: Client) -> Outcome {
+    client.start_test_connection();
+    driver().run(&mut client)
+}
+
+/// Lists `path` to the end.
+pub fn list(mut client: Client, path: &str, options: &ListOptions) -> Outcome {
+    client.start_list(path, options).expect("the list starts");
+    driver().run(&mut client)
+}
+
+/// Lists `path` on `first` until page `page` arrives, then resumes on `second` from that
+/// page's cursor. Returns both runs.
+pub fn resume(
+    mut first: Client,
+    second: Client,
+    path: &str,
+    options: &ListOptions,
+    page: u32,
+) -> (Outcome, Outcome) {
+    first.start_list(path, options).expect("the list starts");
+    let part = driver().run_until(
+        &mut first,
+        |e| matches!(e, Event::Page(p) if p.page_number == page),
+    );
+    assert!(part.stopped, "page {page} arrived");
+    drop(first);
+    let from_cursor = ListOptions {
+        cursor: Some(part.last_cursor()),
+        ..options.clone()
     };
-    for (name, n) in counts {
-        config.counts.set(name, *n).expect("count");
-    }
-    for (name, spec) in limits {
-        config.limits.set(name, spec).expect("limit");
-    }
-    for rule in faults {
-        config
-            .faults
-            .push(FaultRule::parse(rule).expect("fault rule"));
-    }
-    config
+    let rest = list(second, path, &from_cursor);
+    (part, rest)
 }
 
-pub fn start(config: Config) -> Running {
-    mspkit_sim::start(config).expect("simulator starts")
-}
-
-/// `GET /_sim/stats`.
-pub fn stats(sim: &Running) -> Value {
-    let text = ureq::get(&format!("{}/_sim/stats", sim.origin()))
-        .call()
-        .expect("stats")
-        .into_string()
-        .expect("stats body");
-    serde_json::from_str(&text).expect("stats JSON")
-}
-
-/// One counter of one endpoint (`"vsax GET devices"`), 0 when the endpoint saw nothing.
-pub fn counter(stats: &Value, endpoint: &str, field: &str) -> u64 {
-    stats["endpoints"][endpoint][field].as_u64().unwrap_or(0)
-}
-
-/// One counter summed over a vendor's endpoints.
-pub fn vendor_counter(stats: &Value, vendor: &str, field: &str) -> u64 {
-    stats["vendors"][vendor][field].as_u64().unwrap_or(0)
-}
-
-/// Every endpoint's request count, for messages and reports.
-pub fn requests_by_endpoint(stats: &Value) -> BTreeMap<String, u64> {
-    stats["endpoints"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v["requests"].as_u64().unwrap_or(0)))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Peak of window `index` of rate limit `name`.
-pub fn limit_peak(stats: &Value, name: &str, index: usize) -> u64 {
-    stats["limits"][name]["windows"][index]["peak"]
-        .as_u64()
-        .unwrap_or(0)
-}
-
-/// The startup line's credentials.
-pub fn creds(sim: &Running) -> Value {
-    sim.startup_line()
-}
-
-pub fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("no {pointer} in the startup line"))
+/// `rest` resumed `part` without a failure, and together they delivered `expected` items
+/// by `field`, each once.
+pub fn assert_resumed(part: &Outcome, rest: &Outcome, field: &str, expected: usize) {
+    assert!(rest.failed.is_empty(), "{:?}", rest.failed);
+    assert_exactly_once(&[part.ids(field), rest.ids(field)].concat(), expected);
 }
 
 // --- clients ---------------------------------------------------------------------------
@@ -415,17 +393,19 @@ pub fn fast_retry() -> RetryPolicy {
     }
 }
 
+/// Fast retries, and the client told `limit` requests per `per_ms` for the whole vendor.
+pub fn window(limit: u32, per_ms: u64) -> PacingOptions {
+    PacingOptions {
+        retry: fast_retry(),
+        windows: BTreeMap::from([(EndpointClass::Default, vec![RateWindow::new(limit, per_ms)])]),
+        ..PacingOptions::default()
+    }
+}
+
 /// Pacing that never holds a test up: fast retries, a roomy vendor-wide window (VSA 9's
 /// gentle default of 10 per 10 s would make every list slow).
 pub fn fast_pacing() -> PacingOptions {
-    PacingOptions {
-        retry: fast_retry(),
-        windows: BTreeMap::from([(
-            EndpointClass::Default,
-            vec![RateWindow::new(100_000, 60_000)],
-        )]),
-        ..PacingOptions::default()
-    }
+    window(100_000, 60_000)
 }
 
 pub fn options(pacing: PacingOptions) -> ClientOptions {
@@ -437,57 +417,70 @@ pub fn options(pacing: PacingOptions) -> ClientOptions {
     }
 }
 
-pub fn vsax(sim: &Running, pacing: PacingOptions) -> Client {
-    let c = creds(sim);
-    Client::vsax(
-        &sim.origin(),
-        text(&c, "/vsax/token_id"),
-        text(&c, "/vsax/token_secret"),
-        options(pacing),
-    )
-    .expect("vsax client")
+/// Client options with `fast_pacing`.
+pub fn fast() -> ClientOptions {
+    options(fast_pacing())
 }
 
-pub fn vsa9(sim: &Running, auth: Vsa9Auth, pacing: PacingOptions) -> Client {
-    let c = creds(sim);
-    let token = match auth {
-        Vsa9Auth::Pat => text(&c, "/vsa9/token"),
-        Vsa9Auth::Password { .. } => text(&c, "/vsa9/password"),
+/// A VSA X client of `origin` with fast pacing.
+pub fn vsax_as(origin: &str, token_id: &str, token_secret: &str) -> Client {
+    Client::vsax(origin, token_id, token_secret, fast()).expect("vsax client")
+}
+
+/// A VSA 9 client of `origin` with fast pacing.
+pub fn vsa9_as(origin: &str, username: &str, token: &str, auth: Vsa9Auth) -> Client {
+    Client::vsa9(origin, username, token, auth, fast()).expect("vsa9 client")
+}
+
+/// A Data Warehouse client of `origin` with fast pacing.
+pub fn warehouse_as(origin: &str, username: &str, token: &str) -> Client {
+    Client::vsa9_warehouse(origin, username, token, fast()).expect("warehouse client")
+}
+
+/// An Autotask client that discovers its zone on the simulator (unless `zone_url` is
+/// given), with fast pacing.
+pub fn autotask_as(
+    sim: &Sim,
+    (username, secret, code): (&str, &str, &str),
+    zone_url: Option<&str>,
+) -> Client {
+    let options = ClientOptions {
+        zone_discovery_url: Some(sim.cred("autotask", "zone_discovery_url").to_string()),
+        ..fast()
     };
-    Client::vsa9(
-        &sim.origin(),
-        text(&c, "/vsa9/username"),
-        token,
-        auth,
-        options(pacing),
-    )
-    .expect("vsa9 client")
+    Client::autotask(username, secret, code, zone_url, None, options).expect("autotask client")
 }
 
-pub fn warehouse(sim: &Running, pacing: PacingOptions) -> Client {
-    let c = creds(sim);
-    Client::vsa9_warehouse(
-        &sim.origin(),
-        text(&c, "/vsa9/username"),
-        text(&c, "/vsa9/warehouse_token"),
-        options(pacing),
-    )
-    .expect("warehouse client")
+/// A VSA X client with the startup line's token.
+pub fn vsax(sim: &Sim, pacing: PacingOptions) -> Client {
+    let (id, secret) = (
+        sim.cred("vsax", "token_id"),
+        sim.cred("vsax", "token_secret"),
+    );
+    Client::vsax(&sim.origin(), id, secret, options(pacing)).expect("vsax client")
 }
 
-/// An Autotask client that discovers its zone on the simulator.
-pub fn autotask(sim: &Running, mut options: ClientOptions) -> Client {
-    let c = creds(sim);
-    options.zone_discovery_url = Some(text(&c, "/autotask/zone_discovery_url").to_string());
-    Client::autotask(
-        text(&c, "/autotask/username"),
-        text(&c, "/autotask/secret"),
-        text(&c, "/autotask/integration_code"),
-        None,
-        None,
-        options,
-    )
-    .expect("autotask client")
+/// A VSA 9 client with the startup line's token (PAT) or password.
+pub fn vsa9(sim: &Sim, auth: Vsa9Auth, pacing: PacingOptions) -> Client {
+    let token = match auth {
+        Vsa9Auth::Pat => sim.cred("vsa9", "token"),
+        Vsa9Auth::Password { .. } => sim.cred("vsa9", "password"),
+    };
+    let user = sim.cred("vsa9", "username");
+    Client::vsa9(&sim.origin(), user, token, auth, options(pacing)).expect("vsa9 client")
+}
+
+/// A Data Warehouse client with the startup line's token.
+pub fn warehouse(sim: &Sim) -> Client {
+    let token = sim.cred("vsa9", "warehouse_token");
+    warehouse_as(&sim.origin(), sim.cred("vsa9", "username"), token)
+}
+
+/// An Autotask client with the startup line's user, discovering its zone on the simulator.
+pub fn autotask(sim: &Sim, mut options: ClientOptions) -> Client {
+    options.zone_discovery_url = Some(sim.cred("autotask", "zone_discovery_url").to_string());
+    let (user, secret, code) = sim.autotask_creds();
+    Client::autotask(user, secret, code, None, None, options).expect("autotask client")
 }
 
 /// The legacy password logon's nonce (any decimal number the host picks).
@@ -534,6 +527,25 @@ impl NotFoundServer {
     pub fn hits(&self) -> u64 {
         self.hits.load(Ordering::SeqCst)
     }
+}
+
+/// The connection test of a client made by `client_of(origin)` fails as a transport error
+/// (retried) where nothing listens, and as a 404 (not retried) on a web server that is not
+/// the API. Returns both runs.
+pub fn assert_wrong_urls_fail(client_of: impl Fn(&str) -> Client) -> (Outcome, Outcome) {
+    let dead = connect(client_of(&dead_origin()));
+    let attempts = fast_retry().max_attempts;
+    let transport = (ErrorCode::Transport, attempts);
+    assert_eq!(dead.refusal(), transport, "nothing listening");
+    let web = NotFoundServer::start();
+    let not_found = connect(client_of(&web.origin));
+    assert_eq!(
+        not_found.refusal(),
+        (ErrorCode::NotFound, 1),
+        "a web server"
+    );
+    assert_eq!(web.hits(), 1);
+    (dead, not_found)
 }
 
 fn answer_404(mut stream: TcpStream) -> std::io::Result<()> {
