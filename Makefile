@@ -4,24 +4,53 @@
 
 CARGO ?= cargo
 EXAMPLES := vsax vsa9 warehouse autotask
+# The Python side lives in a virtualenv under the repo (git-ignored).
+VENV := .venv
+PY := $(VENV)/bin/python
+PY_TOOLS := maturin pytest mypy requests httpx tqdm types-requests types-tqdm
+SIM := target/debug/mspkit-sim
 
-.PHONY: all demo test lint test-rust doc toolchain clean
+.PHONY: all demo test lint test-rust test-python doc toolchain clean examples python sim-build
 
 all: test
 
-## demo: runs the core's example conversations, one per vendor, against canned responses.
-demo: toolchain
+## demo: the ETL import (Python) into SQLite, against the bundled tenant simulator with a
+## realistic data set; with MSPKIT_VSAX_* or MSPKIT_AUTOTASK_* set, against those tenants.
+demo: python sim-build
+	$(PY) bindings-python/examples/etl_import.py --simulator $(SIM) --sim-args "--size realistic"
+
+## examples: the core's Rust example conversations, one per vendor, against canned responses.
+examples: toolchain
 	@for example in $(EXAMPLES); do \
 		echo "=== $$example ==="; \
 		$(CARGO) run --quiet -p mspkit-core --example $$example || exit 1; \
 	done
 
-## test: every test suite that exists, plus formatting, lints and rustdoc checks.
-test: lint test-rust doc
+## test: every test suite, plus formatting, lints, rustdoc and type checks.
+test: lint test-rust doc test-python
 
 test-rust: toolchain
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
+
+## test-python: pytest through the simulator, the stub check and mypy --strict.
+test-python: python sim-build
+	MSPKIT_SIM=$(CURDIR)/$(SIM) $(PY) -m pytest -q tests/python
+	$(PY) -m mypy.stubtest mspkit._native $(if $(wildcard bindings-python/stubtest-allowlist.txt),--allowlist bindings-python/stubtest-allowlist.txt)
+	MYPYPATH=bindings-python/examples $(PY) -m mypy --strict bindings-python/python/mspkit bindings-python/examples bindings-python/bench
+
+# The virtualenv, made once; the stamp re-runs pip when the tool list changes.
+$(VENV)/.tools: Makefile
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check $(PY_TOOLS)
+	@touch $@
+
+## python: builds the native module into the virtualenv (release: the page path is measured).
+python: toolchain $(VENV)/.tools
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/maturin develop --quiet --release -m bindings-python/Cargo.toml
+
+sim-build: toolchain
+	$(CARGO) build --quiet -p mspkit-sim
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check
@@ -43,8 +72,13 @@ clean:
 ## no network): one line per scenario with its efficiency and rejected requests.
 ## bench-sim: list requests per second the simulator serves on loopback, against a
 ## trivial endpoint measured in the same run.
-.PHONY: bench bench-pacing bench-sim
-bench: bench-pacing bench-sim
+## bench-python: mspkit's page path (body -> Python dicts) against json.loads of the same
+## body, and the cost of building a request.
+.PHONY: bench bench-pacing bench-sim bench-python
+bench: bench-pacing bench-sim bench-python
+
+bench-python: python sim-build
+	MSPKIT_SIM=$(CURDIR)/$(SIM) $(PY) bindings-python/bench/bench_page.py
 
 bench-pacing:
 	$(CARGO) bench -p mspkit-core --bench pacing

@@ -14,27 +14,36 @@ use serde_json::{Map, Value};
 use crate::json::{parse_object, type_name};
 use crate::Error;
 
-/// The records of one page: a JSON array, checked to be well-formed, and its length.
+/// The records of one page: a JSON array of records, each checked to be well-formed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Items {
+    /// `[r1,r2,...]`, each record's text exactly as the server wrote it.
     json: String,
-    len: usize,
+    /// Where each record's text sits in `json`.
+    spans: Vec<(usize, usize)>,
 }
 
 impl Items {
     /// How many records the page holds.
     pub fn len(&self) -> usize {
-        self.len
+        self.spans.len()
     }
 
     /// True for an empty page.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.spans.is_empty()
     }
 
-    /// The records as a JSON array (`[{...},{...}]`), exactly as the server wrote them.
+    /// The records as one JSON array (`[{...},{...}]`).
     pub fn as_json(&self) -> &str {
         &self.json
+    }
+
+    /// Each record's JSON text, in order.
+    pub fn records_json(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.spans
+            .iter()
+            .map(|&(start, end)| &self.json[start..end])
     }
 
     /// The records as `serde_json` values.
@@ -45,10 +54,23 @@ impl Items {
 
     /// Records built by hand (tests, or a host that has values already).
     pub fn from_values(values: &[Value]) -> Items {
-        Items {
-            json: Value::Array(values.to_vec()).to_string(),
-            len: values.len(),
+        let texts: Vec<String> = values.iter().map(Value::to_string).collect();
+        Items::from_texts(texts.iter().map(String::as_str))
+    }
+
+    fn from_texts<'a>(texts: impl ExactSizeIterator<Item = &'a str>) -> Items {
+        let mut json = String::from("[");
+        let mut spans = Vec::with_capacity(texts.len());
+        for (i, text) in texts.enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            let start = json.len();
+            json.push_str(text);
+            spans.push((start, json.len()));
         }
+        json.push(']');
+        Items { json, spans }
     }
 }
 
@@ -56,7 +78,7 @@ impl Default for Items {
     fn default() -> Self {
         Items {
             json: "[]".to_string(),
-            len: 0,
+            spans: Vec::new(),
         }
     }
 }
@@ -64,7 +86,7 @@ impl Default for Items {
 impl fmt::Debug for Items {
     // Pages can be large; a debug line says how many records, not what they are.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Items({} records)", self.len)
+        write!(f, "Items({} records)", self.len())
     }
 }
 
@@ -114,9 +136,7 @@ pub(crate) fn parse_list_object(
     let fast = std::str::from_utf8(body).ok().and_then(|text| {
         let trimmed = text.trim_start_matches('\u{feff}').trim();
         let mut de = serde_json::Deserializer::from_str(trimmed);
-        let envelope = de
-            .deserialize_map(EnvelopeVisitor { key, body: trimmed })
-            .ok()?;
+        let envelope = de.deserialize_map(EnvelopeVisitor { key }).ok()?;
         de.end().ok()?;
         Some(envelope)
     });
@@ -138,12 +158,11 @@ pub(crate) fn parse_list_object(
     }
 }
 
-struct EnvelopeVisitor<'k, 'b> {
+struct EnvelopeVisitor<'k> {
     key: &'k str,
-    body: &'b str,
 }
 
-impl<'de, 'k> Visitor<'de> for EnvelopeVisitor<'k, 'de> {
+impl<'de> Visitor<'de> for EnvelopeVisitor<'_> {
     type Value = (Map<String, Value>, RawList);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -158,7 +177,9 @@ impl<'de, 'k> Visitor<'de> for EnvelopeVisitor<'k, 'de> {
                 let field: ListField<'de> = access.next_value()?;
                 list = match field {
                     ListField::Null => RawList::Null,
-                    ListField::Elements(elements) => RawList::Items(items_in(self.body, &elements)),
+                    ListField::Elements(elements) => {
+                        RawList::Items(Items::from_texts(elements.iter().map(|e| e.get())))
+                    }
                     ListField::Other(value) => RawList::Other(value),
                 };
             } else {
@@ -168,42 +189,6 @@ impl<'de, 'k> Visitor<'de> for EnvelopeVisitor<'k, 'de> {
             }
         }
         Ok((map, list))
-    }
-}
-
-/// The records' text: from the first element to the end of the last, taken from `body`
-/// (which every element borrows from), inside brackets.
-fn items_in(body: &str, elements: &[&RawValue]) -> Items {
-    let base = body.as_ptr() as usize;
-    let span = match (elements.first(), elements.last()) {
-        (Some(first), Some(last)) => {
-            let start = (first.get().as_ptr() as usize).checked_sub(base);
-            let end = (last.get().as_ptr() as usize + last.get().len()).checked_sub(base);
-            match (start, end) {
-                (Some(start), Some(end)) => body.get(start..end),
-                _ => None,
-            }
-        }
-        _ => Some(""),
-    };
-    match span {
-        Some(span) => Items {
-            json: format!("[{span}]"),
-            len: elements.len(),
-        },
-        // Elements that do not come from `body` cannot happen with a borrowing parser;
-        // join them one by one rather than fail.
-        None => Items::from_elements_joined(elements),
-    }
-}
-
-impl Items {
-    fn from_elements_joined(elements: &[&RawValue]) -> Items {
-        let parts: Vec<&str> = elements.iter().map(|e| e.get()).collect();
-        Items {
-            json: format!("[{}]", parts.join(",")),
-            len: elements.len(),
-        }
     }
 }
 
@@ -275,66 +260,68 @@ impl<'de> Visitor<'de> for ListFieldVisitor {
 /// The largest `id` over the records (Autotask's keyset cursor), reading only that field
 /// of each record (case-insensitively). Err names the first record without a numeric id.
 pub(crate) fn max_id(items: &Items) -> Result<Option<i64>, Error> {
-    let ids: Vec<IdOnly> = serde_json::from_str(items.as_json()).map_err(|_| missing_id())?;
     let mut max: Option<i64> = None;
-    for IdOnly(id) in ids {
-        let id = id.ok_or_else(missing_id)?;
+    for record in items.records_json() {
+        let id = id_of(record).ok_or_else(missing_id)?;
         max = Some(max.map_or(id, |m| m.max(id)));
     }
     Ok(max)
+}
+
+/// A record's `id`, reading its fields only up to that one: the parse stops there (real
+/// Autotask records start with it), the record having been checked whole already.
+fn id_of(record: &str) -> Option<i64> {
+    let found = std::cell::Cell::new(None);
+    let mut de = serde_json::Deserializer::from_str(record);
+    // An error is how the visitor stops early; what it found is in `found`.
+    let _ = de::Deserializer::deserialize_map(&mut de, IdVisitor { found: &found });
+    found.get()
+}
+
+struct IdVisitor<'f> {
+    found: &'f std::cell::Cell<Option<i64>>,
+}
+
+impl<'de> Visitor<'de> for IdVisitor<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a record")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
+        while let Some(IsId(is_id)) = access.next_key::<IsId>()? {
+            if is_id {
+                let value: Value = access.next_value()?;
+                self.found.set(crate::json::as_i64_lenient(&value));
+                return Err(de::Error::custom("found"));
+            }
+            access.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
+    }
 }
 
 fn missing_id() -> Error {
     Error::bad_response("Expected every Autotask record to carry a numeric \"id\"")
 }
 
-/// One record's `id`, everything else skipped unparsed.
-struct IdOnly(Option<i64>);
+/// Whether a record's key is `id` (any case), decided without copying the key.
+struct IsId(bool);
 
-impl<'de> de::Deserialize<'de> for IdOnly {
+impl<'de> de::Deserialize<'de> for IsId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = IdOnly;
+            type Value = IsId;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a record")
+                f.write_str("a field name")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<IdOnly, A::Error> {
-                let mut id = None;
-                while let Some(name) = access.next_key::<std::borrow::Cow<'de, str>>()? {
-                    if id.is_none() && name.eq_ignore_ascii_case("id") {
-                        let value: Value = access.next_value()?;
-                        id = crate::json::as_i64_lenient(&value);
-                    } else {
-                        access.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(IdOnly(id))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<IdOnly, E> {
-                Ok(IdOnly(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<IdOnly, A::Error> {
-                while access.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(IdOnly(None))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<IdOnly, E> {
-                Ok(IdOnly(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<IdOnly, E> {
-                Ok(IdOnly(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<IdOnly, E> {
-                Ok(IdOnly(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<IdOnly, E> {
-                Ok(IdOnly(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<IdOnly, E> {
-                Ok(IdOnly(None))
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<IsId, E> {
+                Ok(IsId(key.eq_ignore_ascii_case("id")))
             }
         }
-        deserializer.deserialize_any(V)
+        deserializer.deserialize_str(V)
     }
 }
 
@@ -351,7 +338,11 @@ mod tests {
         assert_eq!(map["data"], json!([]), "a stand-in for the shape checks");
         let items = list.into_items("Data", "x").unwrap();
         assert_eq!(items.len(), 2);
-        assert_eq!(items.as_json(), r#"[{"Id":1,"Name":"a , ]"} ,{"Id":2}]"#);
+        assert_eq!(items.as_json(), r#"[{"Id":1,"Name":"a , ]"},{"Id":2}]"#);
+        assert_eq!(
+            items.records_json().collect::<Vec<_>>(),
+            [r#"{"Id":1,"Name":"a , ]"}"#, r#"{"Id":2}"#]
+        );
         assert_eq!(
             items.to_values(),
             vec![json!({"Id":1,"Name":"a , ]"}), json!({"Id":2})]
