@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PY_TOOLS := maturin pytest mypy requests httpx tqdm types-requests types-tqdm
 SIM := target/debug/mspkit-sim
 
-.PHONY: all demo test lint test-rust test-python doc toolchain clean examples python sim-build
+.PHONY: all demo test lint test-rust test-python test-js doc toolchain clean examples python sim-build wasm
 
 all: test
 
@@ -27,7 +27,7 @@ examples: toolchain
 	done
 
 ## test: every test suite, plus formatting, lints, rustdoc and type checks.
-test: lint test-rust doc test-python
+test: lint test-rust doc test-python test-js
 
 test-rust: toolchain
 	$(CARGO) test --workspace --all-targets
@@ -38,6 +38,17 @@ test-python: python sim-build
 	MSPKIT_SIM=$(CURDIR)/$(SIM) $(PY) -m pytest -q tests/python
 	$(PY) -m mypy.stubtest mspkit._native $(if $(wildcard bindings-python/stubtest-allowlist.txt),--allowlist bindings-python/stubtest-allowlist.txt)
 	MYPYPATH=bindings-python/examples $(PY) -m mypy --strict bindings-python/python/mspkit bindings-python/examples bindings-python/bench
+
+## test-js: the npm package (WASM) through the simulator with node:test, and tsc --strict
+## over a typed example.
+test-js: wasm sim-build
+	MSPKIT_SIM=$(CURDIR)/$(SIM) node --test tests/js/
+	cd bindings-wasm && npx --no-install tsc -p examples --noEmit --strict
+
+## wasm: builds the npm package into bindings-wasm/pkg (installs the wasm target, the
+## pinned wasm-bindgen-cli and the npm tools on first use).
+wasm: toolchain
+	bindings-wasm/build.sh
 
 # The virtualenv, made once; the stamp re-runs pip when the tool list changes.
 $(VENV)/.tools: Makefile
@@ -74,8 +85,12 @@ clean:
 ## trivial endpoint measured in the same run.
 ## bench-python: mspkit's page path (body -> Python dicts) against json.loads of the same
 ## body, and the cost of building a request.
-.PHONY: bench bench-pacing bench-sim bench-python
-bench: bench-pacing bench-sim bench-python
+## bench-js: wasm size, and the JS page path against JSON.parse of the same body.
+.PHONY: bench bench-pacing bench-sim bench-python bench-js
+bench: bench-pacing bench-sim bench-python bench-js
+
+bench-js: wasm sim-build
+	MSPKIT_SIM=$(CURDIR)/$(SIM) node bindings-wasm/bench/decode.mjs
 
 bench-python: python sim-build
 	MSPKIT_SIM=$(CURDIR)/$(SIM) $(PY) bindings-python/bench/bench_page.py
