@@ -107,3 +107,10 @@ bench-sim:
 SIM_ARGS ?=
 sim: toolchain
 	$(CARGO) run --quiet -p mspkit-sim -- --ignore-stdin $(SIM_ARGS)
+
+## fuzz: every cargo-fuzz target of the core for FUZZ_SECONDS each (default 60); fails on
+## any crash. Installs cargo-fuzz (nightly) on first use.
+.PHONY: fuzz
+FUZZ_SECONDS ?= 60
+fuzz:
+	core/fuzz/run.sh $(FUZZ_SECONDS)
