@@ -315,3 +315,45 @@ export declare class Client {
   /** Frees the WebAssembly memory now rather than when collected. */
   free(): void;
 }
+
+// ------------------------------------------------------------------ relay
+
+/** A request a page built with mspkit and asked a relay server to forward. */
+export interface RelayRequest {
+  vendor: Vendor;
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string | null;
+}
+
+/** What a relay's operator permits beyond the vendors' own domains. */
+export interface RelayPolicy {
+  /** Forward to loopback hosts, over http too (a local simulator). Default false. */
+  simulator?: boolean;
+  /** Extra hosts: an exact name ("vsa.example.com") or a suffix with a leading dot
+   * (".example.com", subdomains only); on-premises VSA 9 servers need this. */
+  allowHosts?: readonly string[];
+}
+
+/** The request as the relay should send it (only mspkit's own headers are kept). */
+export interface RelayTarget {
+  method: "GET" | "POST";
+  url: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Decides whether a relay may forward `request`: only https to the vendor's API base on a
+ * vendor host (VSA X: vsax.net, kaseya.net, kaseya.com; VSA 9: kaseya.net, kaseya.com;
+ * Autotask: autotask.net) or an allowed host, GET or POST, with mspkit's own headers.
+ * IP literals, loopback (outside simulator mode), userinfo and fragments are refused.
+ * Throws MspkitError `unsafe_link` when refused (nothing may be sent), `invalid_config`
+ * when the request or policy is malformed.
+ */
+export declare function checkRelayRequest(request: RelayRequest, policy?: RelayPolicy): RelayTarget;
+
+/** True when a relay may connect to `ip`, an address an allowed host name resolved to:
+ * public unicast only, loopback only in simulator mode. Guards against DNS pointing an
+ * allowed name at the relay's own network. */
+export declare function relayAddressAllowed(ip: string, policy?: RelayPolicy): boolean;

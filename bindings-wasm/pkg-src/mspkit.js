@@ -3,3 +3,4 @@
 
 export { Client } from "./client.js";
 export { ERROR_CODES, MspkitError } from "./errors.js";
+export { checkRelayRequest, relayAddressAllowed } from "./relay.js";

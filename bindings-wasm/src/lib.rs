@@ -14,5 +14,6 @@ mod client;
 mod errors;
 mod fields;
 mod options;
+mod relay;
 
 pub use client::NativeClient;

@@ -41,6 +41,7 @@ pub(crate) mod json;
 mod listing;
 pub mod odata;
 pub mod pacing;
+pub mod relay;
 pub mod request;
 pub mod secret;
 mod state;

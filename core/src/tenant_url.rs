@@ -378,7 +378,7 @@ fn check_autotask_host(
 }
 
 /// `autotask.net` or a subdomain; suffix matching on labels so `evilautotask.net` fails.
-fn is_autotask_domain(domain: &str) -> bool {
+pub(crate) fn is_autotask_domain(domain: &str) -> bool {
     let domain = domain.to_ascii_lowercase();
     domain == "autotask.net"
         || (domain.ends_with(".autotask.net") && !domain.split('.').any(str::is_empty))
@@ -400,7 +400,7 @@ fn collapse_slashes(path: &str) -> String {
 }
 
 /// Segment-aware prefix test, so base `/api/v3` does not admit `/api/v3x`.
-fn path_is_under(path: &str, base_path: &str) -> bool {
+pub(crate) fn path_is_under(path: &str, base_path: &str) -> bool {
     if base_path.ends_with('/') {
         return path.starts_with(base_path);
     }
