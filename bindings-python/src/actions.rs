@@ -328,7 +328,7 @@ impl PyEvent {
             return Ok(None);
         };
         made_once(py, &page.list, || {
-            to_python(py, page.items.as_json(), &page.keys).map(Bound::unbind)
+            to_python(py, &page.items, &page.keys).map(Bound::unbind)
         })
         .map(Some)
     }

@@ -9,6 +9,7 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
+use mspkit_core::Items;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyString};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -101,17 +102,28 @@ impl KeyCache {
     }
 }
 
-/// The records in `json` (a JSON array) as a list of Python objects. `keys` is the
-/// client's cache; if another thread holds it, a private one is used for this page.
+/// A page's records as a list of Python objects. `keys` is the client's cache; if another
+/// thread holds it, a private one is used for this page.
 pub fn to_python<'py>(
     py: Python<'py>,
-    json: &str,
+    items: &Items,
     keys: &SharedKeys,
 ) -> PyResult<Bound<'py, PyList>> {
-    match keys.try_lock() {
-        Ok(mut shared) => convert(py, json, &mut shared),
-        Err(_) => convert(py, json, &mut KeyCache::default()),
-    }
+    let mut private = KeyCache::default();
+    let mut shared = keys.try_lock();
+    let keys = match shared.as_deref_mut() {
+        Ok(shared) => shared,
+        Err(_) => &mut private,
+    };
+    convert(py, items.as_json(), keys).or_else(|first| {
+        // Valid JSON text serde_json refuses (a lone surrogate escape, a number beyond
+        // f64) arrives as sent; the core repairs it, only for the pages that need it.
+        let repaired = items.repaired();
+        if repaired.as_json() == items.as_json() {
+            return Err(first);
+        }
+        convert(py, repaired.as_json(), keys)
+    })
 }
 
 fn convert<'py>(py: Python<'py>, json: &str, keys: &mut KeyCache) -> PyResult<Bound<'py, PyList>> {

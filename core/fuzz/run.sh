@@ -11,9 +11,6 @@
 # debug assertions, so integer overflow panics as in a debug build. Override with
 # FUZZ_BUILD_FLAGS (e.g. FUZZ_BUILD_FLAGS="-a" for AddressSanitizer as well).
 #
-# FUZZ_ALLOW_KNOWN=unreadable-record steps over a known, not yet fixed core bug (see
-# core/tests/fuzz_regressions.rs and known_bug_allowed in src/lib.rs) so the targets can
-# hunt for others; without it a run fails on that bug within seconds.
 set -uo pipefail
 
 seconds="${1:-${FUZZ_SECONDS:-60}}"

@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::json::{parse_object, type_name};
+use crate::record_repair;
 use crate::Error;
 
 /// The records of one page: a JSON array of records, each checked to be well-formed.
@@ -46,10 +47,32 @@ impl Items {
             .map(|&(start, end)| &self.json[start..end])
     }
 
-    /// The records as `serde_json` values.
+    /// The records as `serde_json` values, one per record (see [`Items::repaired`] for
+    /// the rare records serde_json cannot read as sent).
     pub fn to_values(&self) -> Vec<Value> {
-        // The text was parsed once already when the page arrived: it cannot fail here.
-        serde_json::from_str(&self.json).unwrap_or_default()
+        serde_json::from_str(&self.json)
+            .or_else(|_| serde_json::from_str(&self.repaired().json))
+            .unwrap_or_default()
+    }
+
+    /// The records with every one made readable by serde_json (and so by every binding's
+    /// decoder). Records are delimited, not parsed, when a page arrives, which lets two
+    /// kinds of valid JSON text through that serde_json refuses: a lone UTF-16 surrogate
+    /// escape (`"\ud800"`, from .NET serialisers cutting a string inside an emoji),
+    /// which becomes U+FFFD, and a number beyond f64 (`1e400`), which becomes a string of
+    /// its exact text. Decoders call this only after a failure, so ordinary pages pay
+    /// nothing. A record that stays unreadable (none is known) becomes a JSON string of
+    /// its text, so no record is ever dropped.
+    pub fn repaired(&self) -> Items {
+        let texts: Vec<String> = self
+            .records_json()
+            .map(|record| match record_repair::repaired(record) {
+                Some(None) => record.to_string(),
+                Some(Some(fixed)) => fixed,
+                None => Value::String(record.to_string()).to_string(),
+            })
+            .collect();
+        Items::from_texts(texts.iter().map(String::as_str))
     }
 
     /// Records built by hand (tests, or a host that has values already).
@@ -133,26 +156,31 @@ pub(crate) fn parse_list_object(
     key: &str,
     expected: &str,
 ) -> Result<(Map<String, Value>, RawList), Error> {
-    let fast = std::str::from_utf8(body).ok().and_then(|text| {
-        let trimmed = text.trim_start_matches('\u{feff}').trim();
-        let mut de = serde_json::Deserializer::from_str(trimmed);
-        let envelope = de.deserialize_map(EnvelopeVisitor { key }).ok()?;
-        de.end().ok()?;
-        Some(envelope)
-    });
+    let fast = std::str::from_utf8(body)
+        .map_err(|e| e.to_string())
+        .and_then(|text| {
+            let trimmed = text.trim_start_matches('\u{feff}').trim();
+            let mut de = serde_json::Deserializer::from_str(trimmed);
+            // serde_json's messages name a position and a category, never the input.
+            let envelope = de
+                .deserialize_map(EnvelopeVisitor { key })
+                .map_err(|e| e.to_string())?;
+            de.end().map_err(|e| e.to_string())?;
+            Ok(envelope)
+        });
     match fast {
-        Some((mut map, list)) => {
+        Ok((mut map, list)) => {
             if let Some(placeholder) = list.placeholder() {
                 map.insert(key.to_string(), placeholder);
             }
             Ok((map, list))
         }
-        None => {
+        Err(cause) => {
             // Not an object, not JSON, truncated, HTML...: the shared path names it.
-            let map = parse_object(body, expected)?;
+            parse_object(body, expected)?;
             Err(Error::bad_response(format!(
-                "Expected {expected}, got a JSON object that could not be read ({} fields)",
-                map.len()
+                "Expected {expected}, got a JSON object that could not be read: {}",
+                crate::error::truncate_chars(&cause, 120)
             )))
         }
     }

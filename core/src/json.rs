@@ -56,8 +56,10 @@ pub(crate) fn parse_json(body: &[u8]) -> Result<Value, BodyProblem> {
                 bytes: trimmed.len(),
             }
         } else {
+            // serde_json names the category and position ("number out of range at line 1
+            // column 56"), never the input.
             BodyProblem::NotJson {
-                detail: format!("line {} column {}", e.line(), e.column()),
+                detail: e.to_string(),
             }
         }
     })

@@ -41,6 +41,7 @@ pub(crate) mod json;
 mod listing;
 pub mod odata;
 pub mod pacing;
+mod record_repair;
 pub mod relay;
 pub mod request;
 pub mod secret;

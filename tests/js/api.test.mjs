@@ -107,6 +107,24 @@ test("handleResponse takes headers as pairs, an object, a Headers or a Map, and 
   expectError(() => client.handleResponse(request.id + 1, 200, [], PAGE, NOW), "invalid_config");
 });
 
+test("records with a lone surrogate escape or a number beyond float range are all delivered", () => {
+  const client = vsax();
+  client.startList("devices");
+  const { request } = client.poll(NOW);
+  const body =
+    '{"Data":[{"Id":1,"Name":"cut \\ud83d"},{"Id":2,"Size":1e400},{"Id":3,"Name":"\\ud83d\\ude00"}],' +
+    '"Meta":{"ResponseCode":200,"TotalCount":3}}';
+  client.handleResponse(request.id, 200, null, body, NOW);
+  const event = client.poll(NOW).event;
+  assert.equal(event.kind, "page");
+  // JSON.parse reads both as JavaScript does: the lone surrogate kept, the number Infinity.
+  assert.deepEqual(event.items, [
+    { Id: 1, Name: "cut \ud83d" },
+    { Id: 2, Size: Infinity },
+    { Id: 3, Name: "\u{1f600}" },
+  ]);
+});
+
 test("failures arrive as MspkitError events: a 401, a transport error", () => {
   const client = vsax({ retry: { maxAttempts: 1 } });
   const job = client.startList("devices");

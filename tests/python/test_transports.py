@@ -185,3 +185,24 @@ def test_the_client_delegates_the_state_machine(sim: Sim) -> None:
     other = client_for(sim, "vsax")
     other.import_state(state)
     assert client.requests_sent == 0, "counted by the drivers only"
+
+
+def test_records_json_decoders_refuse_are_repaired_not_lost() -> None:
+    """Valid JSON that serde_json refuses (a lone surrogate escape, as .NET writes when it
+    cuts a string inside an emoji; a number beyond float range) still gives every record."""
+    client = mspkit.Client.vsax(tenant_url="acme.vsax.net", token_id="id", token_secret="s")
+    client.start_list("devices")
+    send = client.poll(0)
+    assert isinstance(send, mspkit.Send)
+    body = (
+        b'{"Data":[{"Id":1,"Name":"cut \\ud83d"},{"Id":2,"Size":1e400},'
+        b'{"Id":3,"Name":"\\ud83d\\ude00"}],"Meta":{"ResponseCode":200,"TotalCount":3}}'
+    )
+    client.handle_response(send.request.id, 200, [], body, 1)
+    event = client.poll(1)
+    assert isinstance(event, mspkit.Event) and event.kind == "page"
+    assert event.items == [
+        {"Id": 1, "Name": "cut \ufffd"},
+        {"Id": 2, "Size": "1e400"},
+        {"Id": 3, "Name": "\U0001f600"},
+    ]
