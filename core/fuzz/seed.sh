@@ -153,6 +153,21 @@ done
 { ctl 00; printf 'acme.vsax.net%smspkit-token-id-7c41' "$RS"; } | seed $t with-user
 { ctl 02; printf 'vsa.example.com%sbob:smith' "$RS"; } | seed $t colon-user
 
+# --- relay: flags byte (bits 0-1 vendor vsax, vsa9, warehouse, autotask; bits 2-3 method
+# GET, POST, PUT, get; bit 4 simulator mode; bit 5 an allowed host), the URL, then RS and
+# header names one per line.
+t=relay
+for url in https://acme.vsax.net/api/v3/devices 'https://acme.vsa.kaseya.net/api/v3/organizations?$top=1' \
+    https://169.254.169.254/latest/meta-data/ 'https://[fe80::1]/api/v3/' file:///etc/passwd \
+    'https://acme.vsax.net/api/v3/%2e%2e/x' 'https://u:p@acme.vsax.net/api/v3/x#f' \
+    https://evilvsax.net/api/v3/devices http://acme.vsax.net/api/v3/devices 10.0.0.1 ::ffff:127.0.0.1; do
+    { ctl 00; printf '%s' "$url"; } | seed $t "$(printf '%s' "$url" | cksum | cut -d' ' -f1)"
+done
+{ ctl 03; printf 'https://webservices15.autotask.net/ATServicesRest/V1.0/Companies/query%sUserName\nSecret\nApiIntegrationCode' "$RS"; } | seed $t autotask
+{ ctl 07; printf 'https://webservices15.autotask.net/ATServicesRest/V1.0/Companies/query%sCookie' "$RS"; } | seed $t autotask-post-cookie
+{ ctl 11; printf 'http://127.0.0.1:8080/api/v1.0/auth%sAuthorization' "$RS"; } | seed $t simulator
+{ ctl 21; printf 'https://vsa.fuzz.example/api/v1.0/system/orgs'; } | seed $t allowed-host
+
 # --- Retry-After: control byte (bits 0-1 vendor: vsax, warehouse, autotask, vsa9;
 # bits 2-3 status: 429, 503, either, the record's; bits 6-7 clock step), records.
 t=retry_after
