@@ -187,6 +187,10 @@ impl PyClient {
         self.inner.start_test_connection()
     }
 
+    fn cancel(&mut self, job: &Bound<'_, PyAny>) -> PyResult<bool> {
+        Ok(self.inner.cancel(u32_arg(job, "job")?))
+    }
+
     #[pyo3(signature = (resource, filter = None, order_by = None, page_size = None, fields = None, cursor = None))]
     fn start_list(
         &mut self,

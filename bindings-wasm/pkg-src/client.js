@@ -67,6 +67,10 @@ export class Client {
     return this.#native.startTestConnection();
   }
 
+  cancel(job) {
+    return call(() => this.#native.cancel(job));
+  }
+
   startList(resource, options) {
     return call(() => this.#native.startList(resource, options));
   }

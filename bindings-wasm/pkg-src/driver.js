@@ -10,7 +10,7 @@ const hosts = new WeakMap();
 
 function hostOf(client) {
   let host = hosts.get(client);
-  if (!host) hosts.set(client, (host = { inFlight: new Set(), mail: new Map(), abandoned: new Set(), failure: null }));
+  if (!host) hosts.set(client, (host = { inFlight: new Set(), mail: new Map(), failure: null }));
   return host;
 }
 
@@ -97,11 +97,8 @@ async function* eventsOf(client, job, options = {}) {
       } else if (action.type === "wait") {
         await pause(client, host, action.untilMs);
       } else if (action.event.job !== job) {
-        // Another driver's job, or one whose caller stopped listening (the core has no
-        // cancel: its requests still go out, its events are dropped).
-        if (!host.abandoned.has(action.event.job)) {
-          host.mail.set(action.event.job, [...(host.mail.get(action.event.job) ?? []), action.event]);
-        }
+        // Another driver's job: kept for it.
+        host.mail.set(action.event.job, [...(host.mail.get(action.event.job) ?? []), action.event]);
       } else {
         last = action.event.kind !== "page";
         yield action.event;
@@ -109,7 +106,8 @@ async function* eventsOf(client, job, options = {}) {
     }
   } finally {
     host.mail.delete(job);
-    if (!last) host.abandoned.add(job);
+    // Left early (break, an exception): the job must send nothing more.
+    if (!last) client.cancel(job);
   }
 }
 

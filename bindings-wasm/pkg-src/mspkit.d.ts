@@ -300,6 +300,10 @@ export declare class Client {
   startTestConnection(): number;
   /** Starts listing `resource`; invalid options throw here, before anything is sent. */
   startList(resource: string, options?: ListOptions): number;
+  /** Stops `job`: it sends nothing more and its undelivered events are dropped (a
+   * request of it in flight may still be handed back; it is ignored). False when it had
+   * already ended and delivered everything. */
+  cancel(job: number): boolean;
   /** The next action, or null when nothing can happen until a response arrives. */
   poll(nowMs: number): Action | null;
   handleResponse(id: number, status: number, headers: HeadersLike, body: BodyLike, nowMs: number): void;

@@ -71,6 +71,13 @@ impl NativeClient {
         self.inner.start_test_connection()
     }
 
+    /// Stops job `job`; false when it had already ended and delivered everything.
+    pub fn cancel(&mut self, job: f64) -> Result<bool, JsValue> {
+        let job = js(args::uint(job, "job", u64::from(u32::MAX)))?;
+        // The bound makes the conversion lossless.
+        Ok(self.inner.cancel(job as u32))
+    }
+
     #[wasm_bindgen(js_name = startList)]
     pub fn start_list(&mut self, resource: JsValue, options: JsValue) -> Result<u32, JsValue> {
         let resource = js(args::string(&resource, "resource"))?;

@@ -703,3 +703,74 @@ fn harness_fails_on_a_request_after_the_script_ended() {
         vsax_get(devices_url(3, 0)).reply(200, fixture!("vsax/devices_page1.json"))
     ]);
 }
+
+#[test]
+fn a_cancelled_list_sends_nothing_more_and_leaves_other_jobs_running() {
+    use mspkit_core::{Action, Event};
+    let mut client = vsax_client();
+    let list = client.start_list("organizations", &page_of(3)).unwrap();
+    let Some(Action::Send(first)) = client.poll(T0) else {
+        panic!("the list sends first");
+    };
+    let page1 = fixture!("vsax/organizations_page1.json");
+    client
+        .handle_response(first.id, 200, &[], &page1, T0 + 1)
+        .unwrap();
+    let Some(Action::Event(Event::Page(page))) = client.poll(T0 + 1) else {
+        panic!("page 1 arrives");
+    };
+    assert_eq!(page.job, list);
+    // The host stops reading after page 1, while page 2 is already in flight.
+    let Some(Action::Send(second)) = client.poll(T0 + 2) else {
+        panic!("page 2 is requested");
+    };
+    assert!(client.cancel(list));
+    assert!(!client.cancel(list), "cancelling twice is a no-op");
+    assert!(client.is_idle());
+    // Its answer may still come back; it is accepted and ignored.
+    let page2 = fixture!("vsax/organizations_page2.json");
+    client
+        .handle_response(second.id, 200, &[], &page2, T0 + 3)
+        .unwrap();
+    assert_eq!(
+        client.poll(T0 + 3),
+        None,
+        "no event, no request for a cancelled job"
+    );
+
+    // A job started afterwards runs as usual.
+    let test = client.start_test_connection();
+    let Some(Action::Send(request)) = client.poll(T0 + 4) else {
+        panic!("the connection test sends");
+    };
+    assert_eq!(request.url, ORGS_TOP1);
+    let top1 = fixture!("vsax/organizations_top1.json");
+    client
+        .handle_response(request.id, 200, &[], &top1, T0 + 5)
+        .unwrap();
+    assert!(matches!(
+        client.poll(T0 + 5),
+        Some(Action::Event(Event::Connection { job, .. })) if job == test
+    ));
+}
+
+#[test]
+fn cancelling_drops_events_not_yet_delivered() {
+    use mspkit_core::{Action, Event};
+    let mut client = vsax_client();
+    let list = client.start_list("organizations", &page_of(3)).unwrap();
+    let Some(Action::Send(first)) = client.poll(T0) else {
+        panic!("the list sends first");
+    };
+    let page1 = fixture!("vsax/organizations_page1.json");
+    client
+        .handle_response(first.id, 200, &[], &page1, T0 + 1)
+        .unwrap();
+    // Page 1 is queued but not yet polled.
+    assert!(client.cancel(list));
+    assert!(!matches!(
+        client.poll(T0 + 1),
+        Some(Action::Event(Event::Page(_)))
+    ));
+    assert!(client.is_idle());
+}

@@ -149,3 +149,15 @@ test("a next-page link to another origin is never followed", async () => {
     foreign.close();
   }
 });
+
+test("leaving pages() early cancels the job: a later list on the same client sends only its own requests", async () => {
+  const spec = LISTS.vsax;
+  await sim().reset({ counts: { [spec.countName]: spec.count } });
+  const client = clientFor(sim(), "vsax");
+  for await (const _page of client.pages(spec.resource, { pageSize: spec.pageSize })) break;
+  assert.equal(await listRequests(spec), 1);
+  // The jobs would take turns if the first were still running.
+  const pages = await listPages(client, spec.resource, { pageSize: spec.pageSize });
+  assert.equal(await listRequests(spec), 1 + pages.length, "the abandoned list sent nothing more");
+  assert.equal(client.cancel(12345), false, "an unknown job: nothing to cancel");
+});

@@ -154,3 +154,27 @@ def test_filter_order_and_fields(sim: Sim) -> None:
     orgs = list(vsax.iter_items("organizations", order_by="Name desc", timeout=2.0))
     names = [o["Name"] for o in orgs]
     assert names == sorted(names, reverse=True)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_leaving_a_list_early_stops_its_job(sim: Sim, mode: str) -> None:
+    """Breaking out of iter_pages cancels the job in the core: the next job on the same
+    client sends only its own requests."""
+    spec = LISTS["vsax"]
+    sim.reset(counts={spec.count_name: spec.count})
+    client = client_for(sim, "vsax")
+
+    async def first_page_async() -> None:
+        async for _page in client.aiter_pages(spec.resource, page_size=spec.page_size):
+            break
+
+    if mode == "sync":
+        for _page in client.iter_pages(spec.resource, page_size=spec.page_size):
+            break
+    else:
+        asyncio.run(first_page_async())
+    assert list_requests(sim, spec) == 1
+    # A full list afterwards: the jobs would take turns if the first were still running.
+    pages = list(client.iter_pages(spec.resource, page_size=spec.page_size))
+    assert list_requests(sim, spec) == 1 + len(pages), "the abandoned list sent nothing more"
+    assert client.test_connection().ok

@@ -184,6 +184,10 @@ class Client:
         fields: Optional[Sequence[str]] = None,
         cursor: Optional[str] = None,
     ) -> int: ...
+    def cancel(self, job: int) -> bool:
+        """Stops `job`: it sends nothing more and its undelivered events are dropped. A
+        request of it still in flight may be handed back (ignored) or not at all. False
+        when it had already ended and delivered everything."""
     def poll(self, now_ms: int) -> Optional[Action]: ...
     def handle_response(
         self, request_id: int, status: int, headers: Headers, body: Body, now_ms: int

@@ -112,6 +112,11 @@ class Client:
     ) -> int:
         return self._native.start_list(resource, filter, order_by, page_size, fields, cursor)
 
+    def cancel(self, job: int) -> bool:
+        """Stops `job`: it sends nothing more and its undelivered events are dropped. False
+        when it had already ended and delivered everything."""
+        return self._native.cancel(job)
+
     def poll(self, now_ms: int) -> Optional[_native.Action]:
         return self._native.poll(now_ms)
 
@@ -189,6 +194,8 @@ class Client:
                     raise event.error
         finally:
             events.close()
+            # Left early (break, an exception): the job must not send on the next poll.
+            self._native.cancel(job)
 
     def iter_items(
         self,
@@ -274,6 +281,7 @@ class Client:
                     raise event.error
         finally:
             await events.aclose()
+            self._native.cancel(job)
 
     async def aiter_items(
         self,

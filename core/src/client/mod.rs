@@ -215,6 +215,17 @@ impl Client {
         Ok(job)
     }
 
+    /// Stops job `job` (a host that stops reading a list early): it sends nothing more
+    /// and its undelivered events are dropped. A request of it still in flight may be
+    /// handed back as usual (it counts for pacing; its answer is ignored) or not at all.
+    /// Returns false when the job had already ended and delivered everything.
+    pub fn cancel(&mut self, job: JobId) -> bool {
+        let running = self.jobs.remove(&job).is_some();
+        let queued = self.events.len();
+        self.events.retain(|event| event.job() != job);
+        running || self.events.len() != queued
+    }
+
     fn add_job(&mut self, kind: JobKind) -> JobId {
         let id = self.next_job;
         self.next_job = self.next_job.wrapping_add(1).max(1);
