@@ -65,7 +65,7 @@ pub fn client_options(options: Option<&Bound<'_, PyDict>>) -> PyResult<ClientOpt
             "jitter_seed" => out.jitter_seed = u64_arg(value, &name)?,
             "zone_discovery_url" => out.zone_discovery_url = Some(string(value, &name)?),
             "autotask_paging" => out.autotask_paging = autotask_paging(value)?,
-            "max_in_flight" => pacing.max_in_flight = positive_u32(value, &name)?,
+            "max_in_flight" => pacing.max_in_flight = u32_arg(value, &name)?,
             "windows" => pacing.windows = windows(value)?,
             "failure_guard" => pacing.failure_guard = Some(failure_guard(value)?),
             "autotask_share" => pacing.autotask_share = share(value)?,
@@ -94,16 +94,6 @@ fn boolean(value: &Bound<'_, PyAny>, name: &str) -> PyResult<bool> {
     })
 }
 
-fn positive_u32(value: &Bound<'_, PyAny>, name: &str) -> PyResult<u32> {
-    match u32_arg(value, name)? {
-        0 => Err(config_error(
-            format!("{name} is 0"),
-            format!("Pass {name} as an integer of at least 1."),
-        )),
-        n => Ok(n),
-    }
-}
-
 fn autotask_paging(value: &Bound<'_, PyAny>) -> PyResult<AutotaskPaging> {
     match string(value, "autotask_paging")?.as_str() {
         "next_link" => Ok(AutotaskPaging::NextLink),
@@ -115,14 +105,11 @@ fn autotask_paging(value: &Bound<'_, PyAny>) -> PyResult<AutotaskPaging> {
     }
 }
 
+/// The share's range is the core's to check (PacingOptions::check); here only its type.
 fn share(value: &Bound<'_, PyAny>) -> PyResult<f64> {
-    let share = value
-        .extract::<f64>()
-        .ok()
-        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 1.0);
-    share.ok_or_else(|| {
+    value.extract::<f64>().map_err(|_| {
         config_error(
-            "autotask_share must be a number above 0 and at most 1",
+            format!("autotask_share must be a number, got {}", type_name(value)),
             "Pass the share of the tenant's hourly Autotask threshold this client may use, \
              e.g. autotask_share=0.5.",
         )
@@ -147,12 +134,7 @@ fn window(value: &Bound<'_, PyAny>, option: &str) -> PyResult<RateWindow> {
     }
     let limit = u32_arg(&value.get_item(0)?, &format!("a limit in {option}"))?;
     let per_ms = u64_arg(&value.get_item(1)?, &format!("a per_ms in {option}"))?;
-    if limit == 0 || per_ms == 0 {
-        return Err(config_error(
-            format!("{option} has a window with a limit or per_ms of 0"),
-            format!("Pass {option} as (limit, per_ms) pairs of positive integers."),
-        ));
-    }
+    // A window of 0 requests or 0 ms is the core's to refuse (PacingOptions::check).
     Ok(RateWindow::new(limit, per_ms))
 }
 
@@ -244,15 +226,7 @@ fn retry(value: &Bound<'_, PyAny>) -> PyResult<RetryPolicy> {
         }
         let label = format!("retry[{name:?}]");
         match name.as_str() {
-            "max_attempts" => {
-                policy.max_attempts = u32_arg(&value, &label)?;
-                if policy.max_attempts == 0 {
-                    return Err(config_error(
-                        "retry[\"max_attempts\"] is 0",
-                        "Pass at least 1 (1 = send once, never retry).",
-                    ));
-                }
-            }
+            "max_attempts" => policy.max_attempts = u32_arg(&value, &label)?,
             "base_ms" => policy.base_ms = u64_arg(&value, &label)?,
             "cap_ms" => policy.cap_ms = u64_arg(&value, &label)?,
             "max_total_ms" => policy.max_total_ms = u64_arg(&value, &label)?,

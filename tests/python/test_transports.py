@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 from types import SimpleNamespace
-from typing import Any, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -206,3 +206,24 @@ def test_records_json_decoders_refuse_are_repaired_not_lost() -> None:
         {"Id": 2, "Size": "1e400"},
         {"Id": 3, "Name": "\U0001f600"},
     ]
+
+
+@pytest.mark.parametrize(
+    "option, named",
+    [
+        ({"windows": {"default": [(0, 1000)]}}, "windows[default]"),
+        ({"windows": {"assets": [(10, 0)]}}, "windows[assets]"),
+        ({"failure_guard": [(0, 60000)]}, "failure_guard"),
+        ({"autotask_share": 0.0}, "autotask_share"),
+        ({"autotask_share": 1.5}, "autotask_share"),
+        ({"autotask_share": float("nan")}, "autotask_share"),
+        ({"max_in_flight": 0}, "max_in_flight"),
+        ({"retry": {"max_attempts": 0}}, "max_attempts"),
+        ({"retry": {"base_ms": 5000, "cap_ms": 100}}, "base_ms"),
+    ],
+)
+def test_pacing_options_that_would_stall_or_never_send_are_refused(option: Dict[str, Any], named: str) -> None:
+    with pytest.raises(mspkit.ConfigError) as raised:
+        mspkit.Client.vsax("acme.vsax.net", "id", "secret", **option)
+    assert named in raised.value.message, raised.value.message
+    assert raised.value.remediation

@@ -19,12 +19,7 @@ impl Client {
             authorization: Secret::new(basic_credentials(&id, &secret)),
             secret: Secret::new(secret),
         };
-        Ok(Client::build(
-            vendor,
-            credentials,
-            Access::Static { base },
-            options,
-        ))
+        Client::build(vendor, credentials, Access::Static { base }, options)
     }
 
     /// A Kaseya VSA 9 REST client. `token` is the personal access token (`Vsa9Auth::Pat`)
@@ -54,7 +49,7 @@ impl Client {
             base,
             state: SessionState::None,
         };
-        Ok(Client::build(vendor, credentials, access, options))
+        Client::build(vendor, credentials, access, options)
     }
 
     /// A Kaseya VSA 9 Data Warehouse client (token with the "Data Warehouse API" scope).
@@ -72,12 +67,7 @@ impl Client {
             authorization: Secret::new(basic_credentials(&username, &token)),
             secret: Secret::new(token),
         };
-        Ok(Client::build(
-            vendor,
-            credentials,
-            Access::Static { base },
-            options,
-        ))
+        Client::build(vendor, credentials, Access::Static { base }, options)
     }
 
     /// An Autotask PSA client. Without `zone_url` the first request discovers the zone.
@@ -119,7 +109,7 @@ impl Client {
             pending: false,
             discovery_url,
         });
-        Ok(Client::build(vendor, credentials, access, options))
+        Client::build(vendor, credentials, access, options)
     }
 
     fn build(
@@ -127,11 +117,12 @@ impl Client {
         credentials: Credentials,
         access: Access,
         options: ClientOptions,
-    ) -> Client {
+    ) -> Result<Client, Error> {
+        options.pacing.check()?;
         let mut redactor = Redactor::default();
         credentials.register(&mut redactor);
         let pacer = Pacer::new(vendor, &options.pacing, options.jitter_seed);
-        Client {
+        Ok(Client {
             pacer,
             vendor,
             credentials,
@@ -146,6 +137,6 @@ impl Client {
             last_served: 0,
             tenant_usage_pending: false,
             prerequisite_attempts: None,
-        }
+        })
     }
 }

@@ -6,6 +6,7 @@
 //! Time comes from the host; a clock that goes backwards is clamped so recorded times
 //! never decrease.
 
+mod check;
 mod limiter;
 mod limits;
 mod retry;
