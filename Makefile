@@ -27,7 +27,7 @@ examples: toolchain
 	done
 
 ## test: every test suite, plus formatting, lints, rustdoc and type checks.
-test: lint test-rust doc test-python test-js
+test: lint test-rust doc test-python test-js test-browser
 
 test-rust: toolchain
 	$(CARGO) test --workspace --all-targets
@@ -44,6 +44,15 @@ test-python: python sim-build
 test-js: wasm sim-build
 	MSPKIT_SIM=$(CURDIR)/$(SIM) node --test tests/js/
 	cd bindings-wasm && npx --no-install tsc -p examples --noEmit --strict
+
+## test-reliability: only the reliability suites (part of test-python and test-js): the
+## fault matrix, crash and resume, credential confinement, the failure budget, the leak scan.
+.PHONY: test-reliability
+RELIABILITY_PY := test_fault_matrix test_crash_resume test_confinement test_failure_budget test_leaks
+RELIABILITY_JS := fault_matrix confinement failure_budget leaks
+test-reliability: python wasm sim-build
+	MSPKIT_SIM=$(CURDIR)/$(SIM) $(PY) -m pytest -q $(RELIABILITY_PY:%=tests/python/%.py)
+	MSPKIT_SIM=$(CURDIR)/$(SIM) node --test $(RELIABILITY_JS:%=tests/js/%.test.mjs)
 
 ## wasm: builds the npm package into bindings-wasm/pkg (installs the wasm target, the
 ## pinned wasm-bindgen-cli and the npm tools on first use).
@@ -114,3 +123,25 @@ sim: toolchain
 FUZZ_SECONDS ?= 60
 fuzz:
 	core/fuzz/run.sh $(FUZZ_SECONDS)
+
+## web-demo: the browser demo page and its relay server (js-demo/) against the tenant
+## simulator (realistic data). Open the URL it prints and press "Fill simulator tenant";
+## Ctrl-C stops the server and the simulator. make web-demo WEB_DEMO_PORT=0 picks a free port.
+## test-browser: the demo page in headless Chromium (Debian's package, installed when
+## missing) driven by playwright-core from npm; never downloads a browser of its own.
+.PHONY: web-demo test-browser browser-deps
+WEB_DEMO_PORT ?= 8765
+web-demo: wasm sim-build
+	node js-demo/server.mjs --port $(WEB_DEMO_PORT) --simulator $(SIM) --ignore-stdin
+
+test-browser: wasm sim-build browser-deps
+	MSPKIT_SIM=$(CURDIR)/$(SIM) node --test tests/browser/
+
+browser-deps: tests/browser/node_modules/.package-lock.json
+	@command -v chromium >/dev/null 2>&1 || { \
+		sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium; }
+
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@

@@ -47,4 +47,8 @@ if [[ $optimise == 1 ]]; then
 fi
 
 cp "$here"/pkg-src/*.js "$here"/pkg-src/*.d.ts "$here"/pkg-src/package.json "$here"/pkg-src/README.md "$out"/
+# `import ... from "mspkit"` in examples/ resolves to the build, as in a project that ran
+# `npm install <repo>/bindings-wasm/pkg` (after any npm ci, which empties node_modules).
+mkdir -p "$here/node_modules"
+ln -sfn ../pkg "$here/node_modules/mspkit"
 echo "build.sh: $(wc -c < "$out/mspkit_wasm_bg.wasm") bytes of wasm in $out" >&2

@@ -26,6 +26,7 @@ import importlib.util
 import json
 import os
 import shlex
+import socket
 import sqlite3
 import sys
 import time
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple
+from urllib.parse import urlsplit
 
 import mspkit
 
@@ -179,6 +181,43 @@ CREATE TABLE IF NOT EXISTS client_state (
 )"""
 
 
+SETTINGS_SQL = """
+CREATE TABLE IF NOT EXISTS etl_settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+)"""
+
+
+def simulator_port_args(db: sqlite3.Connection, sim_args: List[str]) -> List[str]:
+    """`--port` of the simulator the last run used, when it is free: a cursor holding a
+    next-page link (VSA X past 5,000 devices) names that origin, and the core rightly
+    refuses a link to any other. A real tenant keeps its URL, so only simulators need this."""
+    if any(arg == "--port" or arg.startswith("--port=") for arg in sim_args):
+        return sim_args
+    row = db.execute("SELECT value FROM etl_settings WHERE key = 'simulator_port'").fetchone()
+    if row is None:
+        return sim_args
+    port = int(row[0])
+    with socket.socket() as probe:
+        # As the simulator binds: connections of the last run may linger in TIME_WAIT.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return sim_args  # taken: resuming from a link will start that resource over
+    return [*sim_args, "--port", str(port)]
+
+
+def remember_simulator_port(db: sqlite3.Connection, origin: str) -> None:
+    port = urlsplit(origin).port
+    if port is not None:
+        with db:
+            db.execute(
+                "INSERT OR REPLACE INTO etl_settings (key, value) VALUES ('simulator_port', ?)",
+                (str(port),),
+            )
+
+
 def open_database(path: str) -> sqlite3.Connection:
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode = WAL")
@@ -186,6 +225,7 @@ def open_database(path: str) -> sqlite3.Connection:
     with db:
         db.execute(SYNC_STATE_SQL)
         db.execute(CLIENT_STATE_SQL)
+        db.execute(SETTINGS_SQL)
         for resource in RESOURCES:
             db.execute(resource.table.create_sql())
     return db
@@ -534,18 +574,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return fail(f"incomplete credentials in the environment: {problem}")
         if sources:
             print("Importing from the tenants configured in MSPKIT_* variables.", file=sys.stderr)
-        elif args.simulator:
-            sim_args = shlex.split(args.sim_args)
-            simulator = Simulator.start(args.simulator, sim_args)
-            print(f"Simulator started on {simulator.origin}.", file=sys.stderr)
-            sources = sources_from_simulator(simulator, simulator_identity(simulator))
-        else:
+        elif not args.simulator:
             return fail(
                 "nothing to import from",
                 "set MSPKIT_VSAX_TENANT/_TOKEN_ID/_TOKEN_SECRET and/or "
                 "MSPKIT_AUTOTASK_USERNAME/_SECRET/_INTEGRATION_CODE, or pass --simulator PATH.",
             )
         db = open_database(args.db)
+        if not sources:
+            sim_args = simulator_port_args(db, shlex.split(args.sim_args))
+            simulator = Simulator.start(args.simulator, sim_args)
+            print(f"Simulator started on {simulator.origin}.", file=sys.stderr)
+            remember_simulator_port(db, simulator.origin)
+            sources = sources_from_simulator(simulator, simulator_identity(simulator))
         outcome = Outcome()
         try:
             try:

@@ -155,7 +155,7 @@ fn client_options(f: &Fields, random: Random) -> Result<ClientOptions, Error> {
     }
     let pacing = &mut out.pacing;
     if let Some(v) = f.get("maxInFlight") {
-        pacing.max_in_flight = positive_u32(v, "maxInFlight")?;
+        pacing.max_in_flight = uint(v, "maxInFlight", u64::from(u32::MAX))? as u32;
     }
     if let Some(v) = f.get("windows") {
         pacing.windows = windows(v)?;
@@ -187,17 +187,15 @@ fn autotask_paging(value: &Value) -> Result<AutotaskPaging, Error> {
     }
 }
 
+/// The share's range is the core's to check (PacingOptions::check); here only its type.
 fn share(value: &Value) -> Result<f64, Error> {
-    value
-        .as_f64()
-        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 1.0)
-        .ok_or_else(|| {
-            Error::config(
-                "autotaskShare must be a number above 0 and at most 1",
-                "Pass the share of the tenant's hourly Autotask threshold this client may \
-                 use, e.g. autotaskShare: 0.5.",
-            )
-        })
+    value.as_f64().ok_or_else(|| {
+        Error::config(
+            format!("autotaskShare must be a number, got {}", type_name(value)),
+            "Pass the share of the tenant's hourly Autotask threshold this client may use, \
+             e.g. autotaskShare: 0.5.",
+        )
+    })
 }
 
 /// A list of `[limit, perMs]` pairs.
@@ -216,17 +214,10 @@ fn window_list(value: &Value, option: &str) -> Result<Vec<RateWindow>, Error> {
     pairs
         .iter()
         .map(|pair| match pair.as_array().map(Vec::as_slice) {
+            // A window of 0 requests or 0 ms is the core's to refuse (PacingOptions::check).
             Some([limit, per_ms]) => Ok(RateWindow::new(
-                positive_u32(limit, &format!("a limit in {option}"))?,
-                match uint(per_ms, &format!("a perMs in {option}"), u64::MAX)? {
-                    0 => {
-                        return Err(Error::config(
-                            format!("{option} has a perMs of 0"),
-                            remedy.clone(),
-                        ))
-                    }
-                    n => n,
-                },
+                uint(limit, &format!("a limit in {option}"), u64::from(u32::MAX))? as u32,
+                uint(per_ms, &format!("a perMs in {option}"), u64::MAX)?,
             )),
             _ => Err(Error::config(
                 format!(
@@ -280,7 +271,7 @@ fn retry(value: &Value) -> Result<RetryPolicy, Error> {
     let f = Fields::new(value.clone(), "retry", &RETRY_NAMES)?;
     let mut policy = RetryPolicy::default();
     if let Some(v) = f.get("maxAttempts") {
-        policy.max_attempts = positive_u32(v, "retry.maxAttempts")?;
+        policy.max_attempts = uint(v, "retry.maxAttempts", u64::from(u32::MAX))? as u32;
     }
     let ms = |name: &str, default: u64| -> Result<u64, Error> {
         Ok(f.opt_uint(name, u64::MAX)?.unwrap_or(default))

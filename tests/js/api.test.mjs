@@ -197,10 +197,7 @@ test("the default jitter seed and nonce come from crypto.getRandomValues", () =>
 test("the browser entry loads the module with fetch(new URL(...))", async () => {
   // A fresh process: this one's glue is initialised by the Node entry already.
   const script = `
-    import { mkdir, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+    import { readFile } from "node:fs/promises";
     const fetched = [];
     globalThis.fetch = async (url) => {
       fetched.push(String(url));
@@ -237,4 +234,32 @@ test("package.json sends Node to node.js and everything else to web.js", async (
   assert.equal(pkg.type, "module");
   assert.deepEqual(pkg.exports["."], { types: "./mspkit.d.ts", node: "./node.js", default: "./web.js" });
   for (const file of pkg.files) await readFile(new URL(file, PKG));
+});
+
+test("pacing options that would stall or never send are refused, named in JS spelling", () => {
+  const cases = [
+    [{ windows: { default: [[0, 1000]] } }, "windows[default]"],
+    [{ windows: { groupPackage: [[5, 0]] } }, "windows[groupPackage]"],
+    [{ failureGuard: [[0, 60000]] }, "failureGuard"],
+    [{ autotaskShare: 0 }, "autotaskShare"],
+    [{ autotaskShare: 1.5 }, "autotaskShare"],
+    [{ maxInFlight: 0 }, "maxInFlight"],
+    [{ retry: { maxAttempts: 0 } }, "maxAttempts"],
+    [{ retry: { baseMs: 5000, capMs: 100 } }, "baseMs"],
+  ];
+  for (const [options, named] of cases) {
+    assert.throws(
+      () => Client.vsax({ tenantUrl: "acme.vsax.net", tokenId: "i", tokenSecret: "s", ...options }),
+      (error) => error instanceof MspkitError && error.code === "invalid_config" && error.message.includes(named) && !/_[a-z]/.test(error.message),
+      JSON.stringify(options),
+    );
+  }
+  assert.throws(
+    () => Client.vsax({ tenantUrl: "http://acme.vsax.net", tokenId: "i", tokenSecret: "s" }),
+    (error) => error.code === "invalid_config",
+  );
+  assert.throws(
+    () => Client.vsax({ tenantUrl: "http://127.0.0.1:1", tokenId: "i", tokenSecret: "s" }),
+    (error) => error.remediation.includes("allowInsecureLoopback") && !error.remediation.includes("allow_insecure_loopback"),
+  );
 });

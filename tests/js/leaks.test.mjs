@@ -4,73 +4,14 @@
 // action but the request headers (the credentials the host must send), reports,
 // exported state, the client objects, and console output; SENTINEL must appear nowhere.
 
-import assert from "node:assert/strict";
-import { inspect } from "node:util";
 import { test } from "node:test";
-import { Client, MspkitError } from "./support/mspkit.mjs";
+import { Client } from "./support/mspkit.mjs";
 import { SENTINEL, useSim } from "./support/sim.mjs";
+import { Capture } from "./support/capture.mjs";
 import { VENDORS, WRONG_SECRET, clientFor, deadOrigin, family } from "./support/clients.mjs";
 
 const sim = await useSim();
 const RESOURCES = { vsax: "devices", vsa9: "assetmgmt/agents", warehouse: "Agents", autotask: "Companies" };
-
-class Capture {
-  texts = [];
-
-  add(...values) {
-    for (const v of values) this.texts.push(typeof v === "string" ? v : `${JSON.stringify(v)}\n${inspect(v, { depth: 8 })}`);
-  }
-
-  error(error) {
-    this.add(String(error), error?.stack ?? "", error);
-    if (error instanceof MspkitError) this.add(error.message, error.remediation, error.vendorMessage ?? "");
-  }
-
-  /** An action, without the request headers. */
-  action(action) {
-    if (action.type === "send") {
-      const { headers, ...request } = action.request;
-      this.add(request, headers.map(([name]) => name));
-    } else {
-      this.add(action);
-      if (action.type === "event") this.event(action.event);
-    }
-  }
-
-  event(event) {
-    this.add(event);
-    if (event.error) this.error(event.error);
-    if (event.report?.error) this.error(event.report.error);
-  }
-
-  /** A fetch that records what it is asked to send (not the headers) and its failures. */
-  fetch() {
-    return async (url, init) => {
-      this.add(url, init.method, init.body ?? "");
-      try {
-        return await fetch(url, init);
-      } catch (error) {
-        this.error(error);
-        throw error;
-      }
-    };
-  }
-
-  /** Console output while `run` runs. */
-  async console(run) {
-    const methods = ["log", "info", "warn", "error", "debug", "trace"];
-    const saved = methods.map((m) => console[m]);
-    const onWarning = (w) => this.add(String(w), w.stack ?? "");
-    methods.forEach((m) => (console[m] = (...args) => this.add(args.map((a) => inspect(a)).join(" "))));
-    process.on("warning", onWarning);
-    try {
-      await run();
-    } finally {
-      methods.forEach((m, i) => (console[m] = saved[i]));
-      process.off("warning", onWarning);
-    }
-  }
-}
 
 async function drain(capture, client, resource, fetch, options = {}) {
   capture.add(client, client.baseUrl ?? "", client.vendor);
@@ -134,9 +75,7 @@ for (const vendor of VENDORS) {
       await ownLoop(capture, client);
       capture.add(client.exportState(), client);
     });
-    assert.ok(capture.texts.length > 50, `${capture.texts.length} texts captured`);
-    const leaks = capture.texts.filter((t) => t.includes(SENTINEL));
-    assert.deepEqual(leaks.slice(0, 3), []);
+    capture.assertClean([], { atLeast: 51 });
   });
 }
 
@@ -171,6 +110,5 @@ test("configuration errors never quote secrets", async () => {
       }
     }
   });
-  const leaks = capture.texts.filter((t) => t.includes(SENTINEL));
-  assert.deepEqual(leaks.slice(0, 3), []);
+  capture.assertClean();
 });

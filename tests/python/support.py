@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import mspkit
 from simulator import Simulator
@@ -46,10 +49,23 @@ def family(vendor: str) -> str:
 
 
 class Sim:
-    """The session's simulator, as a test sees it."""
+    """The session's simulator, as a test sees it. It runs with `--log`: its stderr (one
+    line per request) goes to `log_path`, which the leak scan reads."""
 
-    def __init__(self, process: Simulator) -> None:
+    def __init__(self, process: Simulator, log_path: Optional[Path] = None) -> None:
         self.process = process
+        self.log_path = log_path
+
+    def log_mark(self) -> int:
+        """Where the log ends now; `log_since` reads what came after."""
+        return self.log_path.stat().st_size if self.log_path is not None else 0
+
+    def log_since(self, mark: int) -> str:
+        if self.log_path is None:
+            return ""
+        with open(self.log_path, "rb") as log:
+            log.seek(mark)
+            return log.read().decode("utf-8", "replace")
 
     @property
     def origin(self) -> str:
@@ -76,6 +92,39 @@ class Sim:
 
     def requests_by_endpoint(self) -> Dict[str, int]:
         return {k: v["requests"] for k, v in self.stats()["endpoints"].items()}
+
+
+def scheduled_rules(vendor: str, path: str, plan: Dict[int, Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Fault rules that make the n-th request on `path` (retries count) suffer `plan[n]`
+    (a fault's fields: kind, status, ...). The simulator tries rules in order and a rule
+    counts only the requests that reach it (an earlier rule that fires takes the
+    request), so each rule's `at` is given in its own count."""
+    kinds: List[str] = []
+    for position in sorted(plan):
+        key = json.dumps(plan[position], sort_keys=True)
+        if key not in kinds:
+            kinds.append(key)
+    reached = dict.fromkeys(kinds, 0)
+    at: Dict[str, List[int]] = {k: [] for k in kinds}
+    for position in range(1, max(plan, default=0) + 1):
+        planned = json.dumps(plan[position], sort_keys=True) if position in plan else None
+        for key in kinds:
+            reached[key] += 1
+            if key == planned:
+                at[key].append(reached[key])
+                break
+    return [{"vendor": vendor, "path": path, **json.loads(key), "at": at[key]} for key in kinds]
+
+
+def settled_stats(sim: Sim, done: Callable[[Dict[str, Any]], bool], timeout: float = 15.0) -> Dict[str, Any]:
+    """The simulator's stats once `done` holds for them. The simulator counts a request
+    when it ends, and a slow answer the client gave up on ends later on the server."""
+    deadline = time.monotonic() + timeout
+    stats = sim.stats()
+    while not done(stats) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        stats = sim.stats()
+    return stats
 
 
 def options(**extra: Any) -> Dict[str, Any]:
@@ -252,6 +301,41 @@ def connect(client: mspkit.Client, transport: str = "urllib", timeout: float = 2
         return client.test_connection(t, timeout)
 
 
+def drive_all(client: mspkit.Client, timeout: float = 2.0) -> List[mspkit.Event]:
+    """Every job started on `client`, driven to its end by a host loop over poll (urllib,
+    sleeping through each Wait); returns the events in the order they came."""
+    transport = mspkit.UrllibTransport()
+    events: List[mspkit.Event] = []
+    now = lambda: int(time.time() * 1000)  # noqa: E731
+    while (action := client.poll(now())) is not None:
+        if isinstance(action, mspkit.Send):
+            try:
+                status, headers, body = transport.send(action.request, timeout)
+            except mspkit.TransportFailure as failure:
+                client.handle_transport_error(action.request.id, failure.kind, failure.message, now())
+            else:
+                client.handle_response(action.request.id, status, headers, body, now())
+        elif isinstance(action, mspkit.Wait):
+            time.sleep(max(0.0, action.until_ms / 1000 - time.time()))
+        else:
+            events.append(action)
+    return events
+
+
+def job_error(event: mspkit.Event) -> Optional[mspkit.Error]:
+    """The error a job ended with: a failed list's, or a failed connection test's."""
+    if event.report is not None:
+        return event.report.error
+    return event.error
+
+
+def job_requests(event: mspkit.Event) -> int:
+    """Requests the job made, from its last event."""
+    count = event.report.requests_made if event.report is not None else event.requests_made
+    assert count is not None, event
+    return count
+
+
 def ids(pages: Sequence[PageSeen], field: str) -> List[str]:
     return [str(item[field]) for page in pages for item in page.items]
 
@@ -274,9 +358,10 @@ def dead_origin() -> str:
 
 class WebServer:
     """A local web server that is not a vendor API: every request gets `status` with an
-    HTML body (and `headers`). Counts the requests that reach it."""
+    HTML body (and `headers`). Counts the requests that reach it. `host` is any loopback
+    address (127.0.0.2, ::1 ...)."""
 
-    def __init__(self, status: int = 404, headers: Sequence[Tuple[str, str]] = ()) -> None:
+    def __init__(self, status: int = 404, headers: Sequence[Tuple[str, str]] = (), host: str = "127.0.0.1") -> None:
         self.hits = 0
         self.seen_headers: List[Dict[str, str]] = []
         server = self
@@ -302,8 +387,15 @@ class WebServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        ipv6 = ":" in host
+
+        class Server(ThreadingHTTPServer):
+            address_family = socket.AF_INET6 if ipv6 else socket.AF_INET
+
+        self.httpd = Server((host, 0), Handler)
+        self.host = f"[{host}]" if ipv6 else host
+        self.authority = f"{self.host}:{self.httpd.server_address[1]}"
+        self.origin = f"http://{self.authority}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 

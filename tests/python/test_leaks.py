@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import traceback
-from typing import Any, List
 
 import pytest
 
 import mspkit
+from leakscan import Capture, Recording
 from support import (
     SENTINEL,
     TRANSPORTS,
@@ -28,52 +27,6 @@ from support import (
 )
 
 RESOURCES = {"vsax": "devices", "vsa9": "assetmgmt/agents", "warehouse": "Agents", "autotask": "Companies"}
-
-
-class Capture:
-    def __init__(self) -> None:
-        self.texts: List[str] = []
-
-    def add(self, *objects: Any) -> None:
-        for o in objects:
-            self.texts.append(repr(o))
-            self.texts.append(str(o))
-
-    def error(self, error: BaseException) -> None:
-        self.add(error, error.args)
-        self.texts.extend(traceback.format_exception(type(error), error, error.__traceback__))
-        if isinstance(error, mspkit.Error):
-            self.add(error.code, error.status, error.message, error.remediation, error.vendor_message)
-
-    def report(self, report: mspkit.ConnectionReport) -> None:
-        self.add(report, report.message, report.base_url, report.vendor)
-        if report.error is not None:
-            self.error(report.error)
-
-    def event(self, event: mspkit.Event) -> None:
-        self.add(event, event.kind, event.cursor, event.total, event.page_number)
-        if event.kind == "page":
-            self.add(event.items_json)
-        if event.error is not None:
-            self.error(event.error)
-        if event.report is not None:
-            self.report(event.report)
-
-
-class Recording:
-    """A transport that captures what it is asked to send (never the headers themselves:
-    they are the credentials the request must carry)."""
-
-    def __init__(self, inner: mspkit.Transport, capture: Capture) -> None:
-        self.inner, self.capture = inner, capture
-
-    def send(self, request: mspkit.Request, timeout: float) -> mspkit.Response:
-        self.capture.add(request, request.url, request.method, request.body)
-        try:
-            return self.inner.send(request, timeout)
-        except mspkit.TransportFailure as failure:
-            self.capture.error(failure)
-            raise
 
 
 def own_loop(client: mspkit.Client, capture: Capture) -> None:
@@ -156,10 +109,7 @@ def test_the_sentinel_never_appears(
     out, err = capfd.readouterr()
     logged = [r.getMessage() for r in caplog.records] + [caplog.text]
     assert caplog.records, "the capture sees the HTTP libraries' log records"
-    assert len(capture.texts) > 50
-    everything = capture.texts + logged + [out, err]
-    leaks = [t for t in everything if SENTINEL in t]
-    assert not leaks, leaks[:3]
+    capture.assert_clean(logged, [out, err], at_least=50)
 
 
 def test_configuration_errors_never_quote_secrets(caplog: pytest.LogCaptureFixture) -> None:
@@ -184,5 +134,4 @@ def test_configuration_errors_never_quote_secrets(caplog: pytest.LogCaptureFixtu
             capture.error(error)
         else:
             capture.add(client, client.export_state())
-    leaks = [t for t in capture.texts + [caplog.text] if SENTINEL in t]
-    assert not leaks, leaks[:3]
+    capture.assert_clean([caplog.text])

@@ -90,6 +90,10 @@ def test_no_answer_in_time_is_a_timeout(transport: str, silent_server: str) -> N
     assert failure(transport, fake_request(silent_server), timeout=0.3).kind == "timeout"
 
 
+# httpcore's DEBUG trace quotes the refused value ("Illegal header value b'Basic ...'").
+# The core never builds such a header (a secret with a control character is a
+# ConfigError), so only a hand-made request like this one gets there.
+@pytest.mark.sentinel_in_library_log("httpcore")
 @pytest.mark.parametrize("transport", ALL)
 def test_a_refused_header_value_is_not_quoted(transport: str) -> None:
     with WebServer(200) as web:

@@ -93,3 +93,60 @@ export async function deadOrigin() {
   await new Promise((resolve) => server.close(resolve));
   return `http://127.0.0.1:${port}`;
 }
+
+/** Every job started on `client`, driven to its end by a host loop of our own over poll
+ * (fetch, one request at a time, waiting out each Wait); the events in order. */
+export async function driveAll(client, { timeoutMs = 2000 } = {}) {
+  const events = [];
+  for (let action = client.poll(Date.now()); action !== null; action = client.poll(Date.now())) {
+    if (action.type === "send") {
+      const { id, method, url, headers, body } = action.request;
+      try {
+        const response = await fetch(url, { method, headers, body: body ?? undefined, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+        client.handleResponse(id, response.status, response.headers, new Uint8Array(await response.arrayBuffer()), Date.now());
+      } catch (error) {
+        client.handleTransportError(id, error?.name === "TimeoutError" ? "timeout" : "other", String(error), Date.now());
+      }
+    } else if (action.type === "wait") {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, action.untilMs - Date.now())));
+    } else {
+      events.push(action.event);
+    }
+  }
+  return events;
+}
+
+/** The error a job ended with (a failed list's, or a failed connection test's), and the
+ * requests it made. */
+export const jobError = (event) => (event.kind === "connection" ? event.report.error : event.error);
+export const jobRequests = (event) => (event.kind === "connection" ? event.report.requestsMade : event.requestsMade);
+
+/** A web server that is not a vendor API, on a loopback `host` (127.0.0.2, ::1 ...):
+ * answers 404 and counts the requests that reach it. Resolves to null if `host` cannot
+ * be bound here. */
+export async function canary(host = "127.0.0.1") {
+  const { createServer } = await import("node:http");
+  const server = createServer((req, res) => {
+    server.hits += 1;
+    req.resume();
+    res.writeHead(404, { "content-type": "text/html" }).end("<html><body><h1>404</h1></body></html>");
+  });
+  server.hits = 0;
+  try {
+    await new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, host, resolve);
+    });
+  } catch {
+    return null;
+  }
+  const name = host.includes(":") ? `[${host}]` : host;
+  server.authority = `${name}:${server.address().port}`;
+  server.origin = `http://${server.authority}`;
+  server.stop = () =>
+    new Promise((resolve) => {
+      server.close(resolve);
+      server.closeAllConnections();
+    });
+  return server;
+}
