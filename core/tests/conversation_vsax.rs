@@ -704,18 +704,24 @@ fn harness_fails_on_a_request_after_the_script_ended() {
     ]);
 }
 
-#[test]
-fn a_cancelled_list_sends_nothing_more_and_leaves_other_jobs_running() {
-    use mspkit_core::{Action, Event};
+/// A client listing organisations 3 at a time, page 1 answered but not yet polled.
+fn list_with_page1_answered() -> (Client, mspkit_core::JobId) {
     let mut client = vsax_client();
     let list = client.start_list("organizations", &page_of(3)).unwrap();
-    let Some(Action::Send(first)) = client.poll(T0) else {
+    let Some(mspkit_core::Action::Send(first)) = client.poll(T0) else {
         panic!("the list sends first");
     };
     let page1 = fixture!("vsax/organizations_page1.json");
     client
         .handle_response(first.id, 200, &[], &page1, T0 + 1)
         .unwrap();
+    (client, list)
+}
+
+#[test]
+fn a_cancelled_list_sends_nothing_more_and_leaves_other_jobs_running() {
+    use mspkit_core::{Action, Event};
+    let (mut client, list) = list_with_page1_answered();
     let Some(Action::Event(Event::Page(page))) = client.poll(T0 + 1) else {
         panic!("page 1 arrives");
     };
@@ -757,15 +763,7 @@ fn a_cancelled_list_sends_nothing_more_and_leaves_other_jobs_running() {
 #[test]
 fn cancelling_drops_events_not_yet_delivered() {
     use mspkit_core::{Action, Event};
-    let mut client = vsax_client();
-    let list = client.start_list("organizations", &page_of(3)).unwrap();
-    let Some(Action::Send(first)) = client.poll(T0) else {
-        panic!("the list sends first");
-    };
-    let page1 = fixture!("vsax/organizations_page1.json");
-    client
-        .handle_response(first.id, 200, &[], &page1, T0 + 1)
-        .unwrap();
+    let (mut client, list) = list_with_page1_answered();
     // Page 1 is queued but not yet polled.
     assert!(client.cancel(list));
     assert!(!matches!(
