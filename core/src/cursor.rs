@@ -86,11 +86,15 @@ pub(crate) fn decode(
         ));
     }
     if text.vendor != vendor.id() || text.resource != resource {
+        // What the cursor holds is not quoted: a damaged or pasted cursor may hold anything.
+        let other = match Vendor::from_id(&text.vendor) {
+            Some(other) if other != vendor => format!("a {} list", other.display_name()),
+            Some(_) => "a list of another resource".to_string(),
+            None => "another vendor's list".to_string(),
+        };
         return Err(Error::config(
             format!(
-                "The cursor belongs to a {} list of \"{}\", not to this {} list of \"{resource}\"",
-                Vendor::from_id(&text.vendor).map_or("different vendor's", |v| v.display_name()),
-                crate::error::truncate_chars(&text.resource, 80),
+                "The cursor belongs to {other}, not to this {} list of \"{resource}\"",
                 vendor.display_name()
             ),
             remedy,
@@ -170,11 +174,21 @@ mod tests {
             assert_eq!(e.code(), ErrorCode::InvalidConfig, "{cursor}");
         }
         let e = decode(&text, Vendor::Vsax, "organizations", "abc").unwrap_err();
-        assert!(
-            e.message().contains("Kaseya VSA X list of \"devices\""),
-            "{}",
-            e.message()
+        assert_eq!(
+            e.message(),
+            "The cursor belongs to a list of another resource, not to this Kaseya VSA X list \
+             of \"organizations\""
         );
+        let e = decode(&text, Vendor::Autotask, "devices", "abc").unwrap_err();
+        assert_eq!(
+            e.message(),
+            "The cursor belongs to a Kaseya VSA X list, not to this Autotask PSA list of \
+             \"devices\""
+        );
+        // What the cursor holds is never quoted.
+        let odd = text.replace("\"vsax\"", "\"SECRETvendor\"");
+        let e = decode(&odd, Vendor::Vsax, "devices", "abc").unwrap_err();
+        assert!(!e.message().contains("SECRET"), "{}", e.message());
     }
 
     #[test]

@@ -67,10 +67,15 @@ pub(crate) fn import(state: &str, vendor: Vendor) -> Result<ImportedState, Error
         ));
     }
     if text.vendor != vendor.id() {
+        // Name the other vendor only when it is one: a damaged or wrong file may hold
+        // anything there, a secret included, and messages never repeat such input.
+        let other = match Vendor::from_id(&text.vendor) {
+            Some(other) => other.display_name(),
+            None => "an unknown vendor",
+        };
         return Err(Error::config(
             format!(
-                "The state belongs to a {} client, not {}",
-                text.vendor,
+                "The state belongs to a client of {other}, not of {}",
                 vendor.display_name()
             ),
             remedy,

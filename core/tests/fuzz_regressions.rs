@@ -95,3 +95,24 @@ fn a_surrogate_pair_escape_is_delivered() {
     let page = first_page(body).expect("a valid page");
     assert_eq!(page.items.to_values()[0]["Name"], "\u{1F600}");
 }
+
+/// Found by import_state: a state whose `vendor` field held other text (here a secret) was
+/// refused with that text quoted ("The state belongs to a <text> client"). A damaged or
+/// wrong file may hold anything there; the message now names only a known vendor.
+#[test]
+fn a_state_of_an_unknown_vendor_is_refused_without_quoting_it() {
+    let mut client = vsax_client();
+    let state = r#"{"v":1,"vendor":"autotaskFUZZSECRETvalue123","pacing":null}"#;
+    let error = client.import_state(state).expect_err("not a VSA X state");
+    assert_eq!(error.code(), ErrorCode::InvalidConfig);
+    assert_eq!(
+        error.message(),
+        "The state belongs to a client of an unknown vendor, not of Kaseya VSA X"
+    );
+    let other = r#"{"v":1,"vendor":"autotask"}"#;
+    let error = client.import_state(other).expect_err("not a VSA X state");
+    assert_eq!(
+        error.message(),
+        "The state belongs to a client of Autotask PSA, not of Kaseya VSA X"
+    );
+}
