@@ -3,7 +3,7 @@
 // records) and turns error data into MspkitErrors. No secret is ever a property of it.
 
 import { NativeClient } from "./mspkit_wasm.js";
-import { converted, fromData } from "./errors.js";
+import { callNative, fromData } from "./errors.js";
 import { randomWords } from "./runtime.js";
 import { pages, testConnection } from "./driver.js";
 
@@ -11,16 +11,8 @@ const PRIVATE = Symbol("mspkit.Client");
 // wasm-bindgen copies a string into WebAssembly memory char by char; TextEncoder is native.
 const encoder = new TextEncoder();
 
-function call(fn) {
-  try {
-    return fn();
-  } catch (thrown) {
-    throw converted(thrown);
-  }
-}
-
 function make(construct, options) {
-  return new Client(PRIVATE, call(() => construct(options, randomWords(4))));
+  return new Client(PRIVATE, callNative(() => construct(options, randomWords(4))));
 }
 
 export class Client {
@@ -68,15 +60,15 @@ export class Client {
   }
 
   cancel(job) {
-    return call(() => this.#native.cancel(job));
+    return callNative(() => this.#native.cancel(job));
   }
 
   startList(resource, options) {
-    return call(() => this.#native.startList(resource, options));
+    return callNative(() => this.#native.startList(resource, options));
   }
 
   poll(nowMs) {
-    const text = call(() => this.#native.poll(nowMs));
+    const text = callNative(() => this.#native.poll(nowMs));
     if (text === undefined) return null;
     const action = JSON.parse(text);
     if (action.type === "event") {
@@ -89,11 +81,11 @@ export class Client {
 
   handleResponse(id, status, headers, body, nowMs) {
     const bytes = typeof body === "string" ? encoder.encode(body) : body;
-    call(() => this.#native.handleResponse(id, status, headers, bytes, nowMs));
+    callNative(() => this.#native.handleResponse(id, status, headers, bytes, nowMs));
   }
 
   handleTransportError(id, kind, message, nowMs) {
-    call(() => this.#native.handleTransportError(id, kind, message, nowMs));
+    callNative(() => this.#native.handleTransportError(id, kind, message, nowMs));
   }
 
   exportState() {
@@ -101,7 +93,7 @@ export class Client {
   }
 
   importState(state) {
-    call(() => this.#native.importState(state));
+    callNative(() => this.#native.importState(state));
   }
 
   testConnection(options) {

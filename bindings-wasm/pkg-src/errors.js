@@ -44,6 +44,15 @@ export function converted(thrown) {
     : thrown;
 }
 
+/** `fn()`, with what the native module throws turned into an MspkitError. */
+export function callNative(fn) {
+  try {
+    return fn();
+  } catch (thrown) {
+    throw converted(thrown);
+  }
+}
+
 /** An error of the JS host driver itself (no fetch function, ...). */
 export function configError(message, remediation) {
   return new MspkitError({ code: "invalid_config", message, remediation });

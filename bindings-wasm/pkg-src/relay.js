@@ -5,20 +5,12 @@ import {
   checkRelayRequest as nativeCheck,
   relayAddressAllowed as nativeAddressAllowed,
 } from "./mspkit_wasm.js";
-import { converted } from "./errors.js";
+import { callNative } from "./errors.js";
 
 export function checkRelayRequest(request, policy) {
-  try {
-    return nativeCheck(request, policy);
-  } catch (thrown) {
-    throw converted(thrown);
-  }
+  return callNative(() => nativeCheck(request, policy));
 }
 
 export function relayAddressAllowed(ip, policy) {
-  try {
-    return nativeAddressAllowed(ip, policy);
-  } catch (thrown) {
-    throw converted(thrown);
-  }
+  return callNative(() => nativeAddressAllowed(ip, policy));
 }

@@ -73,9 +73,8 @@ impl NativeClient {
 
     /// Stops job `job`; false when it had already ended and delivered everything.
     pub fn cancel(&mut self, job: f64) -> Result<bool, JsValue> {
-        let job = js(args::uint(job, "job", u64::from(u32::MAX)))?;
-        // The bound makes the conversion lossless.
-        Ok(self.inner.cancel(job as u32))
+        let job = js(args::uint(job, "job", u64::from(u32::MAX)))? as u32;
+        Ok(self.inner.cancel(job))
     }
 
     #[wasm_bindgen(js_name = startList)]

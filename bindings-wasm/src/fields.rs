@@ -161,15 +161,20 @@ pub fn uint(value: &Value, name: &str, max: u64) -> Result<u64, Error> {
     }
 }
 
+/// A `u32` (0 included).
+pub fn u32_value(value: &Value, name: &str) -> Result<u32, Error> {
+    // The bound makes the conversion lossless.
+    uint(value, name, u64::from(u32::MAX)).map(|n| n as u32)
+}
+
 /// A positive `u32`.
 pub fn positive_u32(value: &Value, name: &str) -> Result<u32, Error> {
-    match uint(value, name, u64::from(u32::MAX))? {
+    match u32_value(value, name)? {
         0 => Err(Error::config(
             format!("{name} is 0"),
             format!("Pass {name} as an integer of at least 1."),
         )),
-        // The bound makes the conversion lossless.
-        n => Ok(n as u32),
+        n => Ok(n),
     }
 }
 

@@ -10,7 +10,7 @@ use mspkit_core::{
 };
 use serde_json::Value;
 
-use crate::fields::{positive_u32, string, type_name, uint, unknown_name, Fields};
+use crate::fields::{positive_u32, string, type_name, u32_value, uint, unknown_name, Fields};
 
 /// The options every constructor takes besides its credentials.
 const OPTION_NAMES: [&str; 11] = [
@@ -155,7 +155,7 @@ fn client_options(f: &Fields, random: Random) -> Result<ClientOptions, Error> {
     }
     let pacing = &mut out.pacing;
     if let Some(v) = f.get("maxInFlight") {
-        pacing.max_in_flight = uint(v, "maxInFlight", u64::from(u32::MAX))? as u32;
+        pacing.max_in_flight = u32_value(v, "maxInFlight")?;
     }
     if let Some(v) = f.get("windows") {
         pacing.windows = windows(v)?;
@@ -216,7 +216,7 @@ fn window_list(value: &Value, option: &str) -> Result<Vec<RateWindow>, Error> {
         .map(|pair| match pair.as_array().map(Vec::as_slice) {
             // A window of 0 requests or 0 ms is the core's to refuse (PacingOptions::check).
             Some([limit, per_ms]) => Ok(RateWindow::new(
-                uint(limit, &format!("a limit in {option}"), u64::from(u32::MAX))? as u32,
+                u32_value(limit, &format!("a limit in {option}"))?,
                 uint(per_ms, &format!("a perMs in {option}"), u64::MAX)?,
             )),
             _ => Err(Error::config(
@@ -271,7 +271,7 @@ fn retry(value: &Value) -> Result<RetryPolicy, Error> {
     let f = Fields::new(value.clone(), "retry", &RETRY_NAMES)?;
     let mut policy = RetryPolicy::default();
     if let Some(v) = f.get("maxAttempts") {
-        policy.max_attempts = uint(v, "retry.maxAttempts", u64::from(u32::MAX))? as u32;
+        policy.max_attempts = u32_value(v, "retry.maxAttempts")?;
     }
     let ms = |name: &str, default: u64| -> Result<u64, Error> {
         Ok(f.opt_uint(name, u64::MAX)?.unwrap_or(default))
